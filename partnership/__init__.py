@@ -1,0 +1,119 @@
+"""Partnership: closed-loop referrals, a live directory and dashboards for local partners."""
+
+import os
+
+from flask import Flask, redirect, request, url_for
+from flask_login import current_user
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from partnership import errors, security
+from partnership.config import CONFIGS, INSTANCE, ROOT, ProductionConfig
+from partnership.database import configure_engine
+from partnership.extensions import csrf, db, htmx, limiter, login_manager, migrate
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    """Build the app for `config_name` (default: $PARTNERSHIP_ENV, else development)."""
+    config_name = config_name or os.environ.get("PARTNERSHIP_ENV", "development")
+    config_class = CONFIGS[config_name]
+    if config_class is ProductionConfig:
+        ProductionConfig.check()
+
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(INSTANCE),
+    )
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    if config_class is ProductionConfig:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        INSTANCE.mkdir(exist_ok=True)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    errors.init_app(app)
+    security.init_app(app)
+    _init_templates(app)
+    _require_password_change(app)
+
+    from partnership import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from partnership import models  # noqa: F401  (register the models with the metadata)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    WTFormsHelpers(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from partnership.admin.views import admin
+    from partnership.auth.views import auth
+    from partnership.main.views import main
+
+    app.register_blueprint(main)
+    app.register_blueprint(auth)
+    app.register_blueprint(admin)
+
+
+def _init_templates(app: Flask) -> None:
+    from partnership.navigation import navigation_for
+
+    @app.context_processor
+    def inject_layout():
+        return {
+            "partnership_name": app.config["PARTNERSHIP_NAME"],
+            "navigation": navigation_for(current_user, request.path),
+        }
+
+
+def _require_password_change(app: Flask) -> None:
+    """Someone given a temporary password chooses their own before doing anything else."""
+    allowed = {
+        "auth.change_password",
+        "auth.sign_out",
+        "static",
+        "main.accessibility",
+        "main.cookies",
+    }
+
+    @app.before_request
+    def check_password_change():
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in allowed
+        ):
+            return redirect(url_for("auth.change_password"))
+        return None

@@ -1,0 +1,173 @@
+"""Forms for the administration pages. Rules that need the database live in structure.py."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import (
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import Email, InputRequired, Length, Optional
+
+from partnership.auth.forms import MIN_PASSWORD_LENGTH
+from partnership.models import Role, Sector
+from partnership.models.organisations import SECTOR_LABELS
+
+ROLE_HINTS = {
+    Role.CASEWORKER: "Refers residents and follows their referrals",
+    Role.COORDINATOR: (
+        "Also keeps the organisation's services and capacity current and triages referrals"
+    ),
+    Role.LEAD: "Sees a neighbourhood's figures, never personal data",
+    Role.ADMIN: "Runs the partnership's structure: neighbourhoods, organisations, users and needs",
+}
+
+
+class NeighbourhoodForm(FlaskForm):
+    name = StringField(
+        "Name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the neighbourhood's name"),
+            Length(max=120, message="Name must be 120 characters or fewer"),
+        ],
+    )
+    ons_code = StringField(
+        "ONS code (optional)",
+        widget=GovTextInput(),
+        description="For a ward, the code that starts E05, for example E05011361",
+        validators=[Optional()],
+    )
+    submit = SubmitField("Save neighbourhood", widget=GovSubmitInput())
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(
+        "Name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the organisation's name"),
+            Length(max=200, message="Name must be 200 characters or fewer"),
+        ],
+    )
+    sector = RadioField(
+        "Sector",
+        widget=GovRadioInput(),
+        choices=[(s.value, SECTOR_LABELS[s]) for s in Sector],
+        validators=[InputRequired(message="Select the organisation's sector")],
+    )
+    ods_code = StringField(
+        "ODS code (NHS organisations only, optional)",
+        widget=GovTextInput(),
+        description="3 to 6 letters and numbers, for example P84001",
+        validators=[Optional()],
+    )
+    charity_number = StringField(
+        "Charity number (voluntary sector only, optional)",
+        widget=GovTextInput(),
+        description="6 to 8 digits, or SC or NIC followed by 6 digits",
+        validators=[Optional()],
+    )
+    neighbourhoods = SelectMultipleField(
+        "Neighbourhoods served",
+        widget=GovCheckboxesInput(),
+        coerce=int,
+        validators=[Optional()],
+    )
+    submit = SubmitField("Save organisation", widget=GovSubmitInput())
+
+
+class NeedForm(FlaskForm):
+    name = StringField(
+        "Name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the need's name"),
+            Length(max=120, message="Name must be 120 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Save need", widget=GovSubmitInput())
+
+
+def _temporary_password(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        widget=GovPasswordInput(),
+        description=(
+            f"At least {MIN_PASSWORD_LENGTH} characters. Give it to them in person or by phone: "
+            "they choose their own when they first sign in."
+        ),
+        validators=[
+            InputRequired(message="Enter a temporary password"),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=f"Password must be {MIN_PASSWORD_LENGTH} characters or more",
+            ),
+        ],
+    )
+
+
+class UserForm(FlaskForm):
+    name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the user's full name"),
+            Length(max=120, message="Name must be 120 characters or fewer"),
+        ],
+    )
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the user's email address"),
+            Email(message="Enter an email address in the correct format, like name@example.org"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+        ],
+    )
+    organisation = SelectField(
+        "Organisation",
+        widget=GovSelect(),
+        coerce=int,
+        validators=[InputRequired(message="Select the user's organisation")],
+    )
+    role = RadioField(
+        "Role",
+        widget=GovRadioInput(),
+        choices=[(r.value, r.label) for r in Role],
+        validators=[InputRequired(message="Select the user's role")],
+    )
+    neighbourhoods = SelectMultipleField(
+        "Neighbourhoods they lead (leads only)",
+        widget=GovCheckboxesInput(),
+        coerce=int,
+        validators=[Optional()],
+    )
+    password = _temporary_password("Temporary password")
+    submit = SubmitField("Create user", widget=GovSubmitInput())
+
+
+class EditUserForm(UserForm):
+    password = None
+    submit = SubmitField("Save user", widget=GovSubmitInput())
+
+
+class TemporaryPasswordForm(FlaskForm):
+    password = _temporary_password("New temporary password")
+    submit = SubmitField("Set temporary password", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: CSRF-protected, nothing else to fill in."""

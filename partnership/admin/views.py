@@ -1,0 +1,326 @@
+"""Administration: the partnership's structure (admins only)."""
+
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from partnership.access import requires_role
+from partnership.admin import people
+from partnership.admin.forms import (
+    ROLE_HINTS,
+    ConfirmForm,
+    EditUserForm,
+    NeedForm,
+    NeighbourhoodForm,
+    OrganisationForm,
+    TemporaryPasswordForm,
+    UserForm,
+)
+from partnership.auth.passwords import hash_password
+from partnership.extensions import db
+from partnership.models import NeedCategory, Neighbourhood, Organisation, Role, Sector, User
+from partnership.structure import (
+    StructureError,
+    check_ons_code,
+    check_organisation_codes,
+    check_user_role,
+    email_taken,
+    neighbourhood_exists,
+    organisation_exists,
+)
+
+admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@admin.before_request
+@requires_role(Role.ADMIN)
+def only_admins():
+    """Every page here is for administrators; anyone else is told it does not exist."""
+
+
+def _get_or_404(model, object_id: int):
+    return db.session.get(model, object_id) or abort(404)
+
+
+def _all_neighbourhoods() -> list[Neighbourhood]:
+    return list(db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.name)))
+
+
+# Neighbourhoods
+
+
+@admin.route("/neighbourhoods")
+def neighbourhoods():
+    return render_template("views/admin/neighbourhoods.html", neighbourhoods=_all_neighbourhoods())
+
+
+@admin.route("/neighbourhoods/new", methods=["GET", "POST"])
+@admin.route("/neighbourhoods/<int:neighbourhood_id>/edit", methods=["GET", "POST"])
+def edit_neighbourhood(neighbourhood_id: int | None = None):
+    neighbourhood = _get_or_404(Neighbourhood, neighbourhood_id) if neighbourhood_id else None
+    form = NeighbourhoodForm(obj=neighbourhood)
+    if form.validate_on_submit():
+        name = form.name.data.strip()
+        ons_code = None
+        try:
+            ons_code = check_ons_code(form.ons_code.data)
+        except StructureError as error:
+            form.ons_code.errors.append(str(error))
+        if neighbourhood_exists(name, other_than=neighbourhood):
+            form.name.errors.append(f"There is already a neighbourhood called {name}")
+        if ons_code_taken(form.ons_code.data, neighbourhood):
+            form.ons_code.errors.append("Another neighbourhood has this ONS code")
+        if not form.errors:
+            neighbourhood = neighbourhood or Neighbourhood()
+            neighbourhood.name, neighbourhood.ons_code = name, ons_code
+            db.session.add(neighbourhood)
+            db.session.commit()
+            flash(f"Saved {name}", "success")
+            return redirect(url_for("admin.neighbourhoods"))
+    return render_template(
+        "views/admin/edit-neighbourhood.html", form=form, neighbourhood=neighbourhood
+    )
+
+
+def ons_code_taken(code: str | None, neighbourhood: Neighbourhood | None) -> bool:
+    code = (code or "").replace(" ", "").upper()
+    if not code:
+        return False
+    query = select(Neighbourhood.id).where(Neighbourhood.ons_code == code)
+    if neighbourhood is not None:
+        query = query.where(Neighbourhood.id != neighbourhood.id)
+    return db.session.scalar(query) is not None
+
+
+# Organisations
+
+
+@admin.route("/organisations")
+def organisations():
+    rows = db.session.scalars(
+        select(Organisation)
+        .options(selectinload(Organisation.neighbourhoods))
+        .order_by(Organisation.name)
+    )
+    return render_template("views/admin/organisations.html", organisations=list(rows))
+
+
+@admin.route("/organisations/new", methods=["GET", "POST"])
+@admin.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
+def edit_organisation(organisation_id: int | None = None):
+    organisation = _get_or_404(Organisation, organisation_id) if organisation_id else None
+    form = OrganisationForm(obj=organisation)
+    all_neighbourhoods = _all_neighbourhoods()
+    form.neighbourhoods.choices = [(n.id, n.name) for n in all_neighbourhoods]
+    if request.method == "GET" and organisation:
+        form.sector.data = organisation.sector.value
+        form.neighbourhoods.data = [n.id for n in organisation.neighbourhoods]
+    if form.validate_on_submit():
+        name = form.name.data.strip()
+        sector = Sector(form.sector.data)
+        ods_code = charity_number = None
+        try:
+            ods_code, charity_number = check_organisation_codes(
+                sector, form.ods_code.data, form.charity_number.data
+            )
+        except StructureError as error:
+            field = form.ods_code if "ODS" in str(error) else form.charity_number
+            field.errors.append(str(error))
+        if organisation_exists(name, other_than=organisation):
+            form.name.errors.append(f"There is already an organisation called {name}")
+        if not form.errors:
+            organisation = organisation or Organisation()
+            organisation.name, organisation.sector = name, sector
+            organisation.ods_code, organisation.charity_number = ods_code, charity_number
+            chosen = set(form.neighbourhoods.data or [])
+            organisation.neighbourhoods = [n for n in all_neighbourhoods if n.id in chosen]
+            db.session.add(organisation)
+            db.session.commit()
+            flash(f"Saved {name}", "success")
+            return redirect(url_for("admin.organisations"))
+    return render_template(
+        "views/admin/edit-organisation.html", form=form, organisation=organisation
+    )
+
+
+# Users
+
+
+@admin.route("/users")
+def users():
+    organisation_id = request.args.get("organisation", type=int)
+    query = (
+        select(User)
+        .options(selectinload(User.organisation))
+        .order_by(User.active.desc(), User.name)
+    )
+    if organisation_id:
+        query = query.where(User.organisation_id == organisation_id)
+    organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+    return render_template(
+        "views/admin/users.html",
+        users=list(db.session.scalars(query)),
+        organisations=organisations,
+        organisation_id=organisation_id,
+    )
+
+
+def _user_form_choices(form) -> list[Neighbourhood]:
+    all_neighbourhoods = _all_neighbourhoods()
+    form.organisation.choices = [(0, "Select an organisation")] + [
+        (o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))
+    ]
+    form.neighbourhoods.choices = [(n.id, n.name) for n in all_neighbourhoods]
+    return all_neighbourhoods
+
+
+def _apply_user_form(form, user: User | None, all_neighbourhoods) -> User | None:
+    """Check the rules that need the database; return the saved user, or None with errors."""
+    role = Role(form.role.data)
+    chosen = set(form.neighbourhoods.data or [])
+    led = [n for n in all_neighbourhoods if n.id in chosen]
+    organisation = db.session.get(Organisation, form.organisation.data or 0)
+    if organisation is None:
+        form.organisation.errors.append("Select the user's organisation")
+    if email_taken(form.email.data, other_than=user):
+        form.email.errors.append("There is already a user with this email address")
+    try:
+        check_user_role(role, led)
+    except StructureError as error:
+        form.neighbourhoods.errors.append(str(error))
+    if role is Role.LEAD and not led:
+        form.neighbourhoods.errors.append("Select at least one neighbourhood for a lead")
+    if form.errors:
+        return None
+    if user is None:
+        user = User(password_hash=hash_password(form.password.data), must_change_password=True)
+        db.session.add(user)
+    user.name, user.email = form.name.data.strip(), form.email.data
+    user.organisation, user.role, user.neighbourhoods = organisation, role, led
+    db.session.commit()
+    return user
+
+
+@admin.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = UserForm()
+    all_neighbourhoods = _user_form_choices(form)
+    if request.method == "GET" and request.args.get("organisation", type=int):
+        form.organisation.data = request.args.get("organisation", type=int)
+    if form.validate_on_submit() and (user := _apply_user_form(form, None, all_neighbourhoods)):
+        flash(
+            f"Created {user.name}. They sign in with the temporary password you set, "
+            "then choose their own.",
+            "success",
+        )
+        return redirect(url_for("admin.user", user_id=user.id))
+    return render_template(
+        "views/admin/edit-user.html", form=form, user=None, role_hints=ROLE_HINTS
+    )
+
+
+@admin.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    user = _get_or_404(User, user_id)
+    form = EditUserForm(obj=user)
+    all_neighbourhoods = _user_form_choices(form)
+    if request.method == "GET":
+        form.organisation.data = user.organisation_id
+        form.role.data = user.role.value
+        form.neighbourhoods.data = [n.id for n in user.neighbourhoods]
+    if form.validate_on_submit() and _apply_user_form(form, user, all_neighbourhoods):
+        flash(f"Saved {user.name}", "success")
+        return redirect(url_for("admin.user", user_id=user.id))
+    return render_template(
+        "views/admin/edit-user.html", form=form, user=user, role_hints=ROLE_HINTS
+    )
+
+
+@admin.route("/users/<int:user_id>")
+def user(user_id: int):
+    return render_template(
+        "views/admin/user.html", user=_get_or_404(User, user_id), confirm=ConfirmForm()
+    )
+
+
+@admin.route("/users/<int:user_id>/deactivate", methods=["POST"])
+def deactivate_user(user_id: int):
+    user = _get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        if user.id == current_user.id:
+            flash("You cannot deactivate your own account", "error")
+        else:
+            people.deactivate(user)
+            db.session.commit()
+            flash(f"Deactivated {user.name}. They have been signed out.", "success")
+    return redirect(url_for("admin.user", user_id=user.id))
+
+
+@admin.route("/users/<int:user_id>/reactivate", methods=["POST"])
+def reactivate_user(user_id: int):
+    user = _get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        people.reactivate(user)
+        db.session.commit()
+        flash(f"Reactivated {user.name}", "success")
+    return redirect(url_for("admin.user", user_id=user.id))
+
+
+@admin.route("/users/<int:user_id>/temporary-password", methods=["GET", "POST"])
+def temporary_password(user_id: int):
+    user = _get_or_404(User, user_id)
+    form = TemporaryPasswordForm()
+    if form.validate_on_submit():
+        people.set_temporary_password(user, form.password.data)
+        db.session.commit()
+        flash(
+            f"Set a temporary password for {user.name}. "
+            "They choose their own when they next sign in.",
+            "success",
+        )
+        return redirect(url_for("admin.user", user_id=user.id))
+    return render_template("views/admin/temporary-password.html", form=form, user=user)
+
+
+# Needs
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60]
+
+
+@admin.route("/needs")
+def needs():
+    rows = db.session.scalars(select(NeedCategory).order_by(NeedCategory.name))
+    return render_template("views/admin/needs.html", needs=list(rows))
+
+
+@admin.route("/needs/new", methods=["GET", "POST"])
+@admin.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])
+def edit_need(need_id: int | None = None):
+    need = _get_or_404(NeedCategory, need_id) if need_id else None
+    form = NeedForm(obj=need)
+    if form.validate_on_submit():
+        name = form.name.data.strip()
+        clash = select(NeedCategory.id).where(
+            (NeedCategory.name == name) | (NeedCategory.slug == _slug(name))
+        )
+        if need is not None:
+            clash = clash.where(NeedCategory.id != need.id)
+        if not _slug(name):
+            form.name.errors.append("Enter a name with letters or numbers")
+        elif db.session.scalar(clash) is not None:
+            form.name.errors.append(f"There is already a need called {name}")
+        else:
+            if need is None:
+                # The slug is what feeds and links use; it stays put when the name changes.
+                need = NeedCategory(slug=_slug(name))
+                db.session.add(need)
+            need.name = name
+            db.session.commit()
+            flash(f"Saved {name}", "success")
+            return redirect(url_for("admin.needs"))
+    return render_template("views/admin/edit-need.html", form=form, need=need)

@@ -1,0 +1,86 @@
+"""The sign-in rules: password check, lockout after repeated failures, inactive accounts.
+
+Every failure answers the same way whether or not the email belongs to an account, and
+an address locks after the same number of failures either way.
+"""
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from partnership.auth.passwords import hash_password, needs_rehash, verify_password
+from partnership.columns import utcnow
+from partnership.extensions import db
+from partnership.models import SignInLockout, User
+from partnership.models.accounts import normalise_email
+
+
+class Refusal(enum.Enum):
+    WRONG = "wrong"
+    LOCKED = "locked"
+
+
+@dataclass
+class SignInResult:
+    user: User | None = None
+    refusal: Refusal | None = None
+    locked_until: datetime | None = None
+
+
+def attempt_sign_in(email: str, password: str) -> SignInResult:
+    email = normalise_email(email)
+    now = utcnow()
+    lockout = db.session.get(SignInLockout, email)
+    if lockout and lockout.locked_until and lockout.locked_until > now:
+        return SignInResult(refusal=Refusal.LOCKED, locked_until=lockout.locked_until)
+
+    user = db.session.scalar(select(User).where(User.email == email))
+    password_ok = verify_password(user.password_hash if user else None, password)
+    # A deactivated account fails exactly like a wrong password: nothing to tell apart.
+    if user is None or not password_ok or not user.active:
+        return _record_failure(email, now)
+
+    if lockout:
+        db.session.delete(lockout)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_signed_in_at = now
+    db.session.commit()
+    return SignInResult(user=user)
+
+
+def _record_failure(email: str, now: datetime) -> SignInResult:
+    lockout = db.session.get(SignInLockout, email) or SignInLockout(email=email, failed_attempts=0)
+    window = current_app.config["SIGN_IN_LOCKOUT"]
+    expired = lockout.locked_until and lockout.locked_until <= now
+    stale = lockout.last_failed_at and lockout.last_failed_at <= now - window
+    if expired or stale:
+        lockout.failed_attempts = 0
+        lockout.locked_until = None
+    lockout.failed_attempts += 1
+    lockout.last_failed_at = now
+    if lockout.failed_attempts >= current_app.config["SIGN_IN_ATTEMPTS"]:
+        lockout.locked_until = now + window
+    db.session.add(lockout)
+    db.session.commit()
+    if lockout.locked_until:
+        return SignInResult(refusal=Refusal.LOCKED, locked_until=lockout.locked_until)
+    return SignInResult(refusal=Refusal.WRONG)
+
+
+def clear_lockout(email: str) -> None:
+    """An administrator setting a temporary password also lifts any lockout."""
+    lockout = db.session.get(SignInLockout, normalise_email(email))
+    if lockout:
+        db.session.delete(lockout)
+
+
+def set_password(user: User, password: str, *, temporary: bool) -> None:
+    """Set a password and end every existing session of the user."""
+    user.password_hash = hash_password(password)
+    user.must_change_password = temporary
+    user.session_version += 1
+    clear_lockout(user.email)

@@ -1,0 +1,192 @@
+"""The demo partnership of DESIGN section 8: a fictional partnership in a northern English city.
+
+Every name here is invented. Seeding is idempotent: run it as often as you like.
+"""
+
+import os
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from partnership.auth.passwords import hash_password, verify_password
+from partnership.extensions import db
+from partnership.models import Neighbourhood, Organisation, Role, Sector, User
+from partnership.reference import seed_reference_data
+
+NEIGHBOURHOODS = [
+    ("Ashbrook", "E05900001"),
+    ("Calder Bank", "E05900002"),
+    ("Hollins Green", "E05900003"),
+    ("Kirkby Moor", "E05900004"),
+    ("Millford", "E05900005"),
+    ("Riverside", "E05900006"),
+]
+
+ALL = [name for name, _ in NEIGHBOURHOODS]
+
+# name, sector, ODS code, charity number, neighbourhoods served
+ORGANISATIONS = [
+    ("Ashbrook Medical Practice", Sector.NHS, "Y90001", None, ["Ashbrook", "Calder Bank"]),
+    ("Riverside Health Centre", Sector.NHS, "Y90002", None, ["Riverside", "Millford"]),
+    ("North Valley Community Health NHS Trust", Sector.NHS, "RZZ", None, ALL),
+    ("North Valley City Council Adult Social Care", Sector.COUNCIL, None, None, ALL),
+    ("North Valley Housing Options", Sector.COUNCIL, None, None, ALL),
+    (
+        "Calder Bank Food Bank",
+        Sector.VCSE,
+        None,
+        "9900001",
+        ["Calder Bank", "Ashbrook", "Hollins Green"],
+    ),
+    (
+        "Millford Money Advice",
+        Sector.VCSE,
+        None,
+        "9900002",
+        ["Millford", "Riverside", "Kirkby Moor"],
+    ),
+    ("Kirkby Moor Community Hub", Sector.VCSE, None, "9900003", ["Kirkby Moor", "Hollins Green"]),
+    ("Hollins Green Befriending Service", Sector.VCSE, None, "9900004", ALL),
+    ("Valley Minds Wellbeing", Sector.VCSE, None, "9900005", ALL),
+    (
+        "Riverside Carers Network",
+        Sector.VCSE,
+        None,
+        "9900006",
+        ["Riverside", "Millford", "Ashbrook"],
+    ),
+    ("North Valley Credit Union", Sector.OTHER, None, None, ALL),
+]
+
+
+@dataclass
+class DemoUser:
+    email: str
+    name: str
+    organisation: str
+    role: Role
+    neighbourhoods: tuple[str, ...] = ()
+    shown_at_start: bool = False
+
+
+DEMO_USERS = [
+    DemoUser(
+        "caseworker@demo.example",
+        "Priya Shah",
+        "Ashbrook Medical Practice",
+        Role.CASEWORKER,
+        shown_at_start=True,
+    ),
+    DemoUser(
+        "coordinator@demo.example",
+        "Tom Whitaker",
+        "Calder Bank Food Bank",
+        Role.COORDINATOR,
+        shown_at_start=True,
+    ),
+    DemoUser(
+        "lead@demo.example",
+        "Grace Okafor",
+        "North Valley City Council Adult Social Care",
+        Role.LEAD,
+        ("Ashbrook", "Calder Bank"),
+        shown_at_start=True,
+    ),
+    DemoUser(
+        "admin@demo.example",
+        "Sam Lindqvist",
+        "North Valley City Council Adult Social Care",
+        Role.ADMIN,
+        shown_at_start=True,
+    ),
+    DemoUser(
+        "social.worker@demo.example",
+        "Daniel Hughes",
+        "North Valley City Council Adult Social Care",
+        Role.CASEWORKER,
+    ),
+    DemoUser(
+        "housing@demo.example", "Aisha Rahman", "North Valley Housing Options", Role.CASEWORKER
+    ),
+    DemoUser("money@demo.example", "Ewan Fraser", "Millford Money Advice", Role.COORDINATOR),
+    DemoUser("hub@demo.example", "Maria Kowalska", "Kirkby Moor Community Hub", Role.COORDINATOR),
+    DemoUser(
+        "befriending@demo.example",
+        "Joy Adeyemi",
+        "Hollins Green Befriending Service",
+        Role.COORDINATOR,
+    ),
+    DemoUser("minds@demo.example", "Owen Price", "Valley Minds Wellbeing", Role.COORDINATOR),
+    DemoUser("carers@demo.example", "Hannah Doyle", "Riverside Carers Network", Role.COORDINATOR),
+    DemoUser(
+        "riverside.gp@demo.example", "Kwame Mensah", "Riverside Health Centre", Role.CASEWORKER
+    ),
+    DemoUser(
+        "pcn.lead@demo.example",
+        "Rachel Bell",
+        "Riverside Health Centre",
+        Role.LEAD,
+        ("Riverside", "Millford", "Kirkby Moor", "Hollins Green"),
+    ),
+]
+
+
+def demo_password() -> str:
+    return os.environ.get("DEMO_PASSWORD", "partnership-demo")
+
+
+def seed_demo() -> list[DemoUser]:
+    """Create what is missing of the demo partnership; return the logins to show."""
+    seed_reference_data()
+    neighbourhoods = _seed_neighbourhoods()
+    organisations = _seed_organisations(neighbourhoods)
+    _seed_users(organisations, neighbourhoods)
+    db.session.commit()
+    return [user for user in DEMO_USERS if user.shown_at_start]
+
+
+def _seed_neighbourhoods() -> dict[str, Neighbourhood]:
+    existing = {n.name: n for n in db.session.scalars(select(Neighbourhood))}
+    for name, ons_code in NEIGHBOURHOODS:
+        if name not in existing:
+            existing[name] = Neighbourhood(name=name, ons_code=ons_code)
+            db.session.add(existing[name])
+    return existing
+
+
+def _seed_organisations(neighbourhoods: dict[str, Neighbourhood]) -> dict[str, Organisation]:
+    existing = {o.name: o for o in db.session.scalars(select(Organisation))}
+    for name, sector, ods_code, charity_number, served in ORGANISATIONS:
+        if name not in existing:
+            existing[name] = Organisation(
+                name=name,
+                sector=sector,
+                ods_code=ods_code,
+                charity_number=charity_number,
+                neighbourhoods=[neighbourhoods[n] for n in served],
+            )
+            db.session.add(existing[name])
+    return existing
+
+
+def _seed_users(organisations: dict[str, Organisation], neighbourhoods: dict[str, Neighbourhood]):
+    password = demo_password()
+    existing = {u.email: u for u in db.session.scalars(select(User))}
+    for demo in DEMO_USERS:
+        user = existing.get(demo.email)
+        if user is None:
+            user = User(
+                email=demo.email,
+                name=demo.name,
+                organisation=organisations[demo.organisation],
+                role=demo.role,
+                password_hash=hash_password(password),
+                neighbourhoods=[neighbourhoods[n] for n in demo.neighbourhoods],
+            )
+            db.session.add(user)
+        elif not user.active or not verify_password(user.password_hash, password):
+            # Whatever happened to the demo logins since, the printed ones work again.
+            user.active = True
+            user.must_change_password = False
+            user.password_hash = hash_password(password)
+            user.session_version += 1

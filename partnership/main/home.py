@@ -1,0 +1,96 @@
+"""What each role sees first when they sign in."""
+
+from sqlalchemy import func, or_, select
+
+from partnership.extensions import db
+from partnership.models import (
+    NeedCategory,
+    Neighbourhood,
+    Organisation,
+    Referral,
+    ReferralStatus,
+    Service,
+    User,
+)
+from partnership.models.organisations import organisation_neighbourhoods
+from partnership.models.services import service_neighbourhoods
+
+SMALL_NUMBER = 5
+
+
+def suppress(count: int) -> str:
+    """Counts from 1 to 4 show as "<5" wherever a lead may see them (DESIGN section 4)."""
+    return "<5" if 0 < count < SMALL_NUMBER else f"{count:,}"
+
+
+def _status_counts(*conditions) -> dict[ReferralStatus, int]:
+    rows = db.session.execute(
+        select(Referral.status, func.count()).where(*conditions).group_by(Referral.status)
+    )
+    counts = dict.fromkeys(ReferralStatus, 0)
+    counts.update({status: count for status, count in rows})
+    return counts
+
+
+def referral_summary(organisation_id: int) -> dict:
+    """Counts of the organisation's referrals, received and sent, by status."""
+    return {
+        "received": _status_counts(Referral.to_organisation_id == organisation_id),
+        "sent": _status_counts(Referral.from_organisation_id == organisation_id),
+    }
+
+
+def organisation_services(organisation_id: int) -> list[Service]:
+    return list(
+        db.session.scalars(
+            select(Service).where(Service.organisation_id == organisation_id).order_by(Service.name)
+        )
+    )
+
+
+def neighbourhood_overview(neighbourhoods: list[Neighbourhood]) -> list[dict]:
+    """For a lead: each neighbourhood's partners and open referrals, as suppressed aggregates."""
+    overview = []
+    for neighbourhood in neighbourhoods:
+        organisations = db.session.scalar(
+            select(func.count())
+            .select_from(organisation_neighbourhoods)
+            .where(organisation_neighbourhoods.c.neighbourhood_id == neighbourhood.id)
+        )
+        services = db.session.scalar(
+            select(func.count())
+            .select_from(service_neighbourhoods)
+            .where(service_neighbourhoods.c.neighbourhood_id == neighbourhood.id)
+        )
+        counts = _status_counts(Referral.neighbourhood_id == neighbourhood.id)
+        waiting = counts[ReferralStatus.REQUESTED]
+        active = sum(
+            counts[s]
+            for s in (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS, ReferralStatus.ON_HOLD)
+        )
+        overview.append(
+            {
+                "neighbourhood": neighbourhood,
+                "organisations": organisations,
+                "services": services,
+                "waiting": suppress(waiting),
+                "active": suppress(active),
+                "completed": suppress(counts[ReferralStatus.COMPLETED]),
+            }
+        )
+    return overview
+
+
+def partnership_summary() -> dict[str, int]:
+    """For an admin: the size of the partnership's structure."""
+
+    def count(model, *conditions):
+        return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
+
+    return {
+        "neighbourhoods": count(Neighbourhood),
+        "organisations": count(Organisation),
+        "active_users": count(User, User.active.is_(True)),
+        "deactivated_users": count(User, or_(User.active.is_(False))),
+        "needs": count(NeedCategory),
+    }

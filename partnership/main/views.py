@@ -1,0 +1,40 @@
+"""Home pages by role, and the pages every service has (accessibility, cookies)."""
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+
+from partnership.main import home as pages
+from partnership.models import Role
+
+main = Blueprint("main", __name__)
+
+
+@main.route("/")
+def home():
+    """Each role lands on its own home page; anyone signed out goes to sign in."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.sign_in"))
+    user = current_user
+    if user.role is Role.ADMIN:
+        return render_template("views/main/home-admin.html", summary=pages.partnership_summary())
+    if user.role is Role.LEAD:
+        return render_template(
+            "views/main/home-lead.html",
+            overview=pages.neighbourhood_overview(user.neighbourhoods),
+        )
+    services = pages.organisation_services(user.organisation_id)
+    return render_template(
+        f"views/main/home-{user.role.value}.html",
+        referrals=pages.referral_summary(user.organisation_id),
+        services=services,
+    )
+
+
+@main.route("/accessibility")
+def accessibility():
+    return render_template("views/main/accessibility.html")
+
+
+@main.route("/cookies")
+def cookies():
+    return render_template("views/main/cookies.html")

@@ -1,0 +1,51 @@
+"""The domain model of DESIGN section 2, one module per aggregate."""
+
+from partnership.models.accounts import ApiToken, Role, SignInLockout, User
+from partnership.models.audit import AccessAction, AccessLog, BankHoliday
+from partnership.models.organisations import NeedCategory, Neighbourhood, Organisation, Sector
+from partnership.models.referrals import (
+    OPEN_STATUSES,
+    Consent,
+    ConsentGiver,
+    DeclineReason,
+    Event,
+    Message,
+    Outcome,
+    Referral,
+    ReferralStatus,
+    UnmetNeed,
+    Urgency,
+)
+from partnership.models.residents import ContactMethod, Resident
+from partnership.models.services import CapacityStatus, CapacityUpdate, Service, WaitBand
+
+__all__ = [
+    "OPEN_STATUSES",
+    "AccessAction",
+    "AccessLog",
+    "ApiToken",
+    "BankHoliday",
+    "CapacityStatus",
+    "CapacityUpdate",
+    "Consent",
+    "ConsentGiver",
+    "ContactMethod",
+    "DeclineReason",
+    "Event",
+    "Message",
+    "NeedCategory",
+    "Neighbourhood",
+    "Organisation",
+    "Outcome",
+    "Referral",
+    "ReferralStatus",
+    "Resident",
+    "Role",
+    "Sector",
+    "Service",
+    "SignInLockout",
+    "UnmetNeed",
+    "Urgency",
+    "User",
+    "WaitBand",
+]

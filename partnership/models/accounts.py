@@ -1,0 +1,121 @@
+"""People who sign in, their API tokens, and sign-in lockout."""
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from partnership.columns import enum_column, utcnow
+from partnership.extensions import db
+from partnership.models.organisations import Neighbourhood, Organisation
+
+
+class Role(enum.StrEnum):
+    CASEWORKER = "caseworker"
+    COORDINATOR = "coordinator"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+lead_neighbourhoods = Table(
+    "lead_neighbourhoods",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "neighbourhood_id",
+        ForeignKey("neighbourhoods.id", ondelete="RESTRICT"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    # Emails are stored lower-cased (checked by the database), so the unique constraint
+    # is case-insensitive on PostgreSQL and SQLite alike.
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on deactivation and password change: sessions carrying an older
+    # version stop working on their next request.
+    session_version: Mapped[int] = mapped_column(default=1)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_signed_in_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship()
+    neighbourhoods: Mapped[list[Neighbourhood]] = relationship(
+        secondary=lead_neighbourhoods, order_by=Neighbourhood.name
+    )
+
+    @validates("email")
+    def _normalise_email(self, _key: str, email: str) -> str:
+        return normalise_email(email)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's alternative token: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
+
+    def has_role(self, *roles: Role) -> bool:
+        """Coordinators can do everything a caseworker can (DESIGN section 1)."""
+        if self.role in roles:
+            return True
+        return self.role is Role.COORDINATOR and Role.CASEWORKER in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class SignInLockout(db.Model):
+    """Failed sign-ins for an email address as typed, whether or not an account has it.
+
+    Keyed by the typed address so that an unknown address locks exactly as a real one
+    does and the sign-in page never reveals which addresses exist.
+    """
+
+    __tablename__ = "sign_in_lockouts"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_failed_at: Mapped[datetime | None]
+
+
+class ApiToken(db.Model):
+    """A bearer token for integrations; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

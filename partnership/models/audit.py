@@ -1,0 +1,45 @@
+"""Who viewed, exported or changed a resident's data, and when."""
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partnership.columns import BigIntId, enum_column, utcnow
+from partnership.extensions import db
+from partnership.models.accounts import User
+
+
+class AccessAction(enum.StrEnum):
+    VIEW = "view"
+    EXPORT = "export"
+    CHANGE = "change"
+
+
+class AccessLog(db.Model):
+    __tablename__ = "access_logs"
+    __table_args__ = (
+        Index("ix_access_logs_resident_at", "resident_id", "at"),
+        Index("ix_access_logs_user_at", "user_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", ondelete="SET NULL"))
+    action: Mapped[AccessAction] = mapped_column(enum_column(AccessAction, "access_action"))
+    # What was touched, in words ("referral page", "API GET /referrals/12"): never the data itself.
+    what: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User | None] = relationship()
+
+
+class BankHoliday(db.Model):
+    """England and Wales bank holidays, for counting working days until a referral is overdue."""
+
+    __tablename__ = "bank_holidays"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
