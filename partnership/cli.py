@@ -1,5 +1,8 @@
 """Command-line tasks: `flask --app partnership <command> --help`."""
 
+import os
+from typing import NoReturn
+
 import click
 from flask import Flask
 from sqlalchemy import select
@@ -11,25 +14,48 @@ from partnership.models import Neighbourhood, Organisation, Role, Sector, User
 from partnership.models.accounts import normalise_email
 from partnership.structure import (
     StructureError,
+    charity_number_taken,
     check_organisation_codes,
     check_user_role,
     email_taken,
     neighbourhoods_named,
+    ods_code_taken,
     organisation_exists,
     organisation_named,
 )
 
 
-def _fail(message: str):
+def _fail(message: str) -> NoReturn:
     db.session.rollback()
     raise click.ClickException(message)
+
+
+def _check_name(name: str, what: str, longest: int) -> str:
+    """The web forms refuse blank and overlong names; so does the command line."""
+    name = name.strip()
+    if not name:
+        _fail(f"Enter {what}")
+    if len(name) > longest:
+        _fail(f"{what.capitalize()} must be {longest} characters or fewer")
+    return name
+
+
+def _neighbourhoods(names: tuple[str, ...]) -> list[Neighbourhood]:
+    """Each named neighbourhood once, however often or in whatever case it was typed."""
+    return list(dict.fromkeys(neighbourhoods_named(list(names))))
 
 
 @click.command("seed-demo")
 def seed_demo_command():
     """Load the demo partnership (idempotent) and print one demo login per role."""
+    from flask import current_app
+
     from partnership.demo import demo_password, seed_demo
 
+    if current_app.config["PARTNERSHIP_ENV"] == "production" and not os.environ.get(
+        "DEMO_PASSWORD"
+    ):
+        _fail("In production, set DEMO_PASSWORD: the default demo password is public")
     logins = seed_demo()
     click.echo("Demo partnership ready. Sign in as any of these, password: " + demo_password())
     for user in logins:
@@ -72,17 +98,22 @@ def list_organisations():
 @click.option("--charity-number", help="Voluntary sector: the registered charity number.")
 def create_organisation(name, sector, neighbourhoods, ods_code, charity_number):
     """Add a member organisation."""
+    name = _check_name(name, "the organisation's name", 200)
     sector = Sector(sector)
     try:
         ods_code, charity_number = check_organisation_codes(sector, ods_code, charity_number)
-        served = neighbourhoods_named(list(neighbourhoods))
+        served = _neighbourhoods(neighbourhoods)
     except StructureError as error:
         _fail(str(error))
     if organisation_exists(name):
-        _fail(f"There is already an organisation called {name.strip()}")
+        _fail(f"There is already an organisation called {name}")
+    if ods_code_taken(ods_code):
+        _fail(f"Another organisation has the ODS code {ods_code}")
+    if charity_number_taken(charity_number):
+        _fail(f"Another organisation has the charity number {charity_number}")
     db.session.add(
         Organisation(
-            name=name.strip(),
+            name=name,
             sector=sector,
             ods_code=ods_code,
             charity_number=charity_number,
@@ -90,7 +121,7 @@ def create_organisation(name, sector, neighbourhoods, ods_code, charity_number):
         )
     )
     db.session.commit()
-    click.echo(f"Created {name.strip()} ({sector.value})")
+    click.echo(f"Created {name} ({sector.value})")
 
 
 users_cli = click.Group("users", help="People who sign in.")
@@ -100,7 +131,12 @@ users_cli = click.Group("users", help="People who sign in.")
 @click.option("--email", required=True, help="Their work email; they sign in with it.")
 @click.option("--name", required=True, help="Their full name.")
 @click.option("--organisation", required=True, help="The name of their organisation.")
-@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="What they do: coordinators can also do all a caseworker can.",
+)
 @click.option(
     "--neighbourhood",
     "neighbourhoods",
@@ -119,7 +155,8 @@ def create_user(email, name, organisation, role, neighbourhoods, password):
     from partnership.auth.forms import MIN_PASSWORD_LENGTH
 
     role = Role(role)
-    if "@" not in email:
+    name = _check_name(name, "their name", 120)
+    if "@" not in email or len(email.strip()) > 254:
         _fail("Enter an email address like name@example.org")
     if email_taken(email):
         _fail(f"There is already a user with the email {normalise_email(email)}")
@@ -127,13 +164,15 @@ def create_user(email, name, organisation, role, neighbourhoods, password):
         _fail(f"The password must be {MIN_PASSWORD_LENGTH} characters or more")
     try:
         org = organisation_named(organisation)
-        led = neighbourhoods_named(list(neighbourhoods))
+        led = _neighbourhoods(neighbourhoods)
         check_user_role(role, led)
     except StructureError as error:
         _fail(str(error))
+    if role is Role.LEAD and not led:
+        _fail("Give a lead at least one neighbourhood with --neighbourhood")
     user = User(
         email=email,
-        name=name.strip(),
+        name=name,
         organisation=org,
         role=role,
         neighbourhoods=led,
@@ -166,6 +205,7 @@ tokens_cli = click.Group("tokens", help="API bearer tokens.")
 @click.option("--name", required=True, help="What the token is for, e.g. the integration's name.")
 def create_api_token(email, name):
     """Create a bearer token for a user; it is printed once and only its hash is kept."""
+    name = _check_name(name, "what the token is for", 120)
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None or not user.active:
         _fail(f"No active user with the email {normalise_email(email)}")
@@ -178,6 +218,7 @@ def create_api_token(email, name):
 
 
 def init_app(app: Flask) -> None:
+
     app.cli.add_command(seed_demo_command)
     for group in (neighbourhoods_cli, organisations_cli, users_cli, tokens_cli):
         app.cli.add_command(group)

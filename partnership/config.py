@@ -20,6 +20,7 @@ def _sqlalchemy_url(url: str) -> str:
 
 
 class Config:
+    PARTNERSHIP_ENV = "development"
     PARTNERSHIP_NAME = os.environ.get("PARTNERSHIP_NAME", "North Valley Partnership")
     SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-not-secret")
     SQLALCHEMY_DATABASE_URI = _sqlalchemy_url(
@@ -27,6 +28,8 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    LIVE_CHANNEL = os.environ.get("LIVE_CHANNEL", "partnership:events")
+    LIVE_HEARTBEAT_SECONDS = 15.0
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -53,15 +56,19 @@ class DevelopmentConfig(Config):
 
 
 class TestConfig(Config):
+    PARTNERSHIP_ENV = "test"
     TESTING = True
+    REDIS_URL = None  # tests choose their broker explicitly
     SECRET_KEY = "test-only-not-secret"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = True
-    RATELIMIT_ENABLED = False
+    # The limiter stays on, as in production, with a limit no ordinary test reaches.
+    RATELIMIT_SIGN_IN = "10000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
 
 
 class ProductionConfig(Config):
+    PARTNERSHIP_ENV = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from partnership.auth.passwords import hash_password, verify_password
+from partnership.auth.sign_in import clear_lockout, set_password
 from partnership.extensions import db
 from partnership.models import Neighbourhood, Organisation, Role, Sector, User
 from partnership.reference import seed_reference_data
@@ -145,27 +146,37 @@ def seed_demo() -> list[DemoUser]:
     return [user for user in DEMO_USERS if user.shown_at_start]
 
 
+def _key(name: str) -> str:
+    """Names are unique whatever their case: an admin who fixed a capital keeps their record."""
+    return name.strip().lower()
+
+
 def _seed_neighbourhoods() -> dict[str, Neighbourhood]:
-    existing = {n.name: n for n in db.session.scalars(select(Neighbourhood))}
+    existing = {_key(n.name): n for n in db.session.scalars(select(Neighbourhood))}
+    codes = {n.ons_code for n in existing.values()}
     for name, ons_code in NEIGHBOURHOODS:
-        if name not in existing:
-            existing[name] = Neighbourhood(name=name, ons_code=ons_code)
-            db.session.add(existing[name])
+        if _key(name) not in existing:
+            # An administrator may have given the code to a neighbourhood of their own.
+            code = None if ons_code in codes else ons_code
+            existing[_key(name)] = Neighbourhood(name=name, ons_code=code)
+            db.session.add(existing[_key(name)])
     return existing
 
 
 def _seed_organisations(neighbourhoods: dict[str, Neighbourhood]) -> dict[str, Organisation]:
-    existing = {o.name: o for o in db.session.scalars(select(Organisation))}
+    existing = {_key(o.name): o for o in db.session.scalars(select(Organisation))}
+    ods_codes = {o.ods_code for o in existing.values()}
+    charity_numbers = {o.charity_number for o in existing.values()}
     for name, sector, ods_code, charity_number, served in ORGANISATIONS:
-        if name not in existing:
-            existing[name] = Organisation(
+        if _key(name) not in existing:
+            existing[_key(name)] = Organisation(
                 name=name,
                 sector=sector,
-                ods_code=ods_code,
-                charity_number=charity_number,
-                neighbourhoods=[neighbourhoods[n] for n in served],
+                ods_code=None if ods_code in ods_codes else ods_code,
+                charity_number=None if charity_number in charity_numbers else charity_number,
+                neighbourhoods=[neighbourhoods[_key(n)] for n in served],
             )
-            db.session.add(existing[name])
+            db.session.add(existing[_key(name)])
     return existing
 
 
@@ -175,18 +186,26 @@ def _seed_users(organisations: dict[str, Organisation], neighbourhoods: dict[str
     for demo in DEMO_USERS:
         user = existing.get(demo.email)
         if user is None:
-            user = User(
-                email=demo.email,
-                name=demo.name,
-                organisation=organisations[demo.organisation],
-                role=demo.role,
-                password_hash=hash_password(password),
-                neighbourhoods=[neighbourhoods[n] for n in demo.neighbourhoods],
+            db.session.add(
+                User(
+                    email=demo.email,
+                    name=demo.name,
+                    organisation=organisations[_key(demo.organisation)],
+                    role=demo.role,
+                    password_hash=hash_password(password),
+                    neighbourhoods=[neighbourhoods[_key(n)] for n in demo.neighbourhoods],
+                )
             )
-            db.session.add(user)
-        elif not user.active or not verify_password(user.password_hash, password):
-            # Whatever happened to the demo logins since, the printed ones work again.
+            continue
+        # Whatever happened to the demo logins since, the printed ones work again.
+        if user.role is not demo.role:
+            user.role = demo.role
+            user.neighbourhoods = [neighbourhoods[_key(n)] for n in demo.neighbourhoods]
+        if (
+            not user.active
+            or user.must_change_password
+            or not verify_password(user.password_hash, password)
+        ):
             user.active = True
-            user.must_change_password = False
-            user.password_hash = hash_password(password)
-            user.session_version += 1
+            set_password(user, password, temporary=False)
+        clear_lockout(user.email)

@@ -1,7 +1,13 @@
-"""Error pages in the service's own style."""
+"""Error pages in the service's own style, and problem+json for the machine interfaces."""
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+
+from partnership.problems import problem
+
+
+def _for_machines() -> bool:
+    return request.path.startswith(("/api/", "/openreferral/"))
 
 
 def init_app(app: Flask) -> None:
@@ -11,14 +17,21 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(_error):
+        if _for_machines():
+            return problem(404, "Not found", "There is nothing at this address for you.")
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(405)
     def method_not_allowed(_error):
-        return render_template("errors/404.html"), 405
+        if _for_machines():
+            return problem(405, "Method not allowed")
+        # People only ever reach these addresses through forms: say nothing more than 404.
+        return render_template("errors/404.html"), 404
 
     @app.errorhandler(429)
     def too_many_requests(_error):
+        if _for_machines():
+            return problem(429, "Too many requests", "Wait a minute, then try again.")
         return render_template("errors/429.html"), 429
 
     @app.errorhandler(500)
@@ -26,4 +39,6 @@ def init_app(app: Flask) -> None:
         from partnership.extensions import db
 
         db.session.rollback()  # the page itself must not trip over the failed transaction
+        if _for_machines():
+            return problem(500, "Internal server error", "Nothing was changed.")
         return render_template("errors/500.html"), 500

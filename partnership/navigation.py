@@ -18,11 +18,13 @@ def navigation_for(user, path: str) -> list[dict]:
             ("Needs", url_for("admin.needs")),
         ]
     home = url_for("main.home")
+    # "current" marks the page itself (aria-current="page"); "active" a page within the area.
     return [
         {
             "text": text,
             "href": href,
-            "active": path == href if href == home else path.startswith(href),
+            "current": path == href,
+            "active": href != home and path.startswith(href + "/"),
         }
         for text, href in items
     ]

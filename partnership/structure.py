@@ -5,7 +5,7 @@ import re
 from sqlalchemy import func, select
 
 from partnership.extensions import db
-from partnership.models import Neighbourhood, Organisation, Role, Sector, User
+from partnership.models import NeedCategory, Neighbourhood, Organisation, Role, Sector, User
 from partnership.models.accounts import normalise_email
 
 # ODS codes: 3 to 6 letters and digits for most NHS organisations (e.g. "RW3", "P84001").
@@ -18,7 +18,14 @@ ONS_CODE = re.compile(r"^[EWSN]\d{8}$")
 
 
 class StructureError(ValueError):
-    """A rule of the partnership's structure was broken; the message says which, in words."""
+    """A rule of the partnership's structure was broken; the message says which, in words.
+
+    `field` names the form field the message belongs beside, when there is one.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def clean_code(value: str | None) -> str | None:
@@ -29,7 +36,10 @@ def clean_code(value: str | None) -> str | None:
 def check_ods_code(value: str | None) -> str | None:
     code = clean_code(value)
     if code and not ODS_CODE.match(code):
-        raise StructureError("Enter an ODS code of 3 to 6 letters and numbers, like RW3 or P84001")
+        raise StructureError(
+            "Enter an ODS code of 3 to 6 letters and numbers, like RW3 or P84001",
+            field="ods_code",
+        )
     return code
 
 
@@ -37,7 +47,8 @@ def check_charity_number(value: str | None) -> str | None:
     number = clean_code(value)
     if number and not CHARITY_NUMBER.match(number):
         raise StructureError(
-            "Enter a charity number of 6 to 8 digits, or SC or NIC followed by 6 digits"
+            "Enter a charity number of 6 to 8 digits, or SC or NIC followed by 6 digits",
+            field="charity_number",
         )
     return number
 
@@ -47,6 +58,14 @@ def check_ons_code(value: str | None) -> str | None:
     if code and not ONS_CODE.match(code):
         raise StructureError("Enter an ONS code of a letter and 8 digits, like E05011361")
     return code
+
+
+def _taken(model, condition, other_than) -> bool:
+    """Whether a row other than `other_than` meets `condition`."""
+    query = select(model.id).where(condition)
+    if other_than is not None:
+        query = query.where(model.id != other_than.id)
+    return db.session.scalar(query) is not None
 
 
 def neighbourhoods_named(names: list[str]) -> list[Neighbourhood]:
@@ -66,17 +85,41 @@ def neighbourhoods_named(names: list[str]) -> list[Neighbourhood]:
 
 def organisation_exists(name: str, *, other_than: Organisation | None = None) -> bool:
     """Names are unique whatever their case."""
-    query = select(Organisation.id).where(func.lower(Organisation.name) == name.strip().lower())
-    if other_than is not None:
-        query = query.where(Organisation.id != other_than.id)
-    return db.session.scalar(query) is not None
+    same_name = func.lower(Organisation.name) == name.strip().lower()
+    return _taken(Organisation, same_name, other_than)
 
 
 def neighbourhood_exists(name: str, *, other_than: Neighbourhood | None = None) -> bool:
-    query = select(Neighbourhood.id).where(func.lower(Neighbourhood.name) == name.strip().lower())
-    if other_than is not None:
-        query = query.where(Neighbourhood.id != other_than.id)
-    return db.session.scalar(query) is not None
+    same_name = func.lower(Neighbourhood.name) == name.strip().lower()
+    return _taken(Neighbourhood, same_name, other_than)
+
+
+def ons_code_taken(code: str | None, *, other_than: Neighbourhood | None = None) -> bool:
+    """An ONS code names one area."""
+    return code is not None and _taken(Neighbourhood, Neighbourhood.ons_code == code, other_than)
+
+
+def check_need_name(name: str, *, other_than: NeedCategory | None = None) -> None:
+    """A need's name has letters or numbers and is unique whatever its case."""
+    name = name.strip()
+    if not re.search(r"[A-Za-z0-9]", name):
+        raise StructureError("Enter a name with letters or numbers")
+    if _taken(NeedCategory, func.lower(NeedCategory.name) == name.lower(), other_than):
+        raise StructureError(f"There is already a need called {name}")
+
+
+def need_slug(name: str) -> str:
+    """The identifier feeds and links use for a new need; numbered when already taken.
+
+    A need keeps its slug when renamed, so a new need's name can match a slug in use.
+    """
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60].strip("-") or "need"
+    slug, number = base, 1
+    while _taken(NeedCategory, NeedCategory.slug == slug, None):
+        number += 1
+        suffix = f"-{number}"
+        slug = base[: 60 - len(suffix)].strip("-") + suffix
+    return slug
 
 
 def organisation_named(name: str) -> Organisation:
@@ -89,10 +132,19 @@ def organisation_named(name: str) -> Organisation:
 
 
 def email_taken(email: str, *, other_than: User | None = None) -> bool:
-    query = select(User.id).where(User.email == normalise_email(email))
-    if other_than is not None:
-        query = query.where(User.id != other_than.id)
-    return db.session.scalar(query) is not None
+    """Emails are unique whatever their case."""
+    return _taken(User, User.email == normalise_email(email), other_than)
+
+
+def ods_code_taken(code: str | None, *, other_than: Organisation | None = None) -> bool:
+    """An ODS code names one organisation."""
+    return code is not None and _taken(Organisation, Organisation.ods_code == code, other_than)
+
+
+def charity_number_taken(number: str | None, *, other_than: Organisation | None = None) -> bool:
+    """A charity number names one organisation."""
+    same_number = Organisation.charity_number == number
+    return number is not None and _taken(Organisation, same_number, other_than)
 
 
 def check_organisation_codes(sector: Sector, ods_code: str | None, charity_number: str | None):
@@ -100,9 +152,11 @@ def check_organisation_codes(sector: Sector, ods_code: str | None, charity_numbe
     ods_code = check_ods_code(ods_code)
     charity_number = check_charity_number(charity_number)
     if ods_code and sector is not Sector.NHS:
-        raise StructureError("Only NHS organisations have an ODS code")
+        raise StructureError("Only NHS organisations have an ODS code", field="ods_code")
     if charity_number and sector not in (Sector.VCSE, Sector.OTHER):
-        raise StructureError("Only voluntary sector organisations have a charity number")
+        raise StructureError(
+            "Only voluntary sector organisations have a charity number", field="charity_number"
+        )
     return ods_code, charity_number
 
 

@@ -63,20 +63,37 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _postgresql_database() -> str:
-    """A fresh database per test worker on the server TEST_DATABASE_URL names."""
-    url = sa.engine.make_url(_psycopg_url(TEST_DATABASE_URL))
-    name = f"partnership_test_{_worker()}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+def _on_postgresql_server(*statements: str) -> None:
+    admin = sa.create_engine(_psycopg_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        for statement in statements:
+            connection.execute(sa.text(statement))
     admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _postgresql_database() -> str:
+    """A fresh database for this test process on the server TEST_DATABASE_URL names
+    (named by worker and process, so runs side by side never drop each other's)."""
+    name = f"partnership_test_{_worker()}_{os.getpid()}"
+    _on_postgresql_server(
+        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
+    )
+    url = sa.engine.make_url(_psycopg_url(TEST_DATABASE_URL)).set(database=name)
+    return url.render_as_string(hide_password=False)
 
 
 class Client(FlaskClient):
-    """A test client that sends forms as a browser would, CSRF token included."""
+    """A test client that sends forms as a browser would, CSRF token included.
+
+    Each request runs in its own app context, as in production, so nothing cached in
+    `g` (the signed-in user, the CSP nonce) or in the database session leaks between
+    requests. The test's own writes are committed first so the request sees them.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
     def csrf_token(self, url: str = "/sign-in") -> str:
         page = self.get(url, follow_redirects=True).get_data(as_text=True)
@@ -109,7 +126,10 @@ def _app(request, tmp_path_factory):
     app = make_app(request.param, tmp_path_factory)
     yield app
     with app.app_context():
+        name = db.engine.url.database
         db.engine.dispose()
+    if request.param == "postgresql":
+        _on_postgresql_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def empty_database() -> None:

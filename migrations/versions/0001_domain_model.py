@@ -331,7 +331,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_events_referral_id_referrals'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['service_id'], ['services.id'], name=op.f('fk_events_service_id_services'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['to_organisation_id'], ['organisations.id'], name=op.f('fk_events_to_organisation_id_organisations'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_events'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_events')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.create_index('ix_events_from_organisation', ['from_organisation_id', 'id'], unique=False)

@@ -18,11 +18,46 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from partnership.auth.forms import MIN_PASSWORD_LENGTH
 from partnership.models import Role, Sector
 from partnership.models.organisations import SECTOR_LABELS
+from partnership.structure import (
+    StructureError,
+    check_charity_number,
+    check_ods_code,
+    check_ons_code,
+)
+
+
+def _strip(value: str | None) -> str | None:
+    """Pasted names and addresses often carry stray spaces; they are never meant."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def _rule(check):
+    """A rule from structure.py that needs no database, checked with the rest of the form."""
+
+    def validate(_form, field):
+        try:
+            check(field.data)
+        except StructureError as error:
+            raise ValidationError(str(error)) from error
+
+    return validate
+
+
+# Only a changed or stale page can send a neighbourhood that is not on the list.
+NEIGHBOURHOODS_FROM_THE_LIST = "Select neighbourhoods from the list"
 
 ROLE_HINTS = {
     Role.CASEWORKER: "Refers residents and follows their referrals",
@@ -38,8 +73,9 @@ class NeighbourhoodForm(FlaskForm):
     name = StringField(
         "Name",
         widget=GovTextInput(),
+        filters=[_strip],
         validators=[
-            InputRequired(message="Enter the neighbourhood's name"),
+            DataRequired(message="Enter the neighbourhood's name"),
             Length(max=120, message="Name must be 120 characters or fewer"),
         ],
     )
@@ -47,7 +83,7 @@ class NeighbourhoodForm(FlaskForm):
         "ONS code (optional)",
         widget=GovTextInput(),
         description="For a ward, the code that starts E05, for example E05011361",
-        validators=[Optional()],
+        validators=[Optional(), _rule(check_ons_code)],
     )
     submit = SubmitField("Save neighbourhood", widget=GovSubmitInput())
 
@@ -56,34 +92,39 @@ class OrganisationForm(FlaskForm):
     name = StringField(
         "Name",
         widget=GovTextInput(),
+        filters=[_strip],
         validators=[
-            InputRequired(message="Enter the organisation's name"),
+            DataRequired(message="Enter the organisation's name"),
             Length(max=200, message="Name must be 200 characters or fewer"),
         ],
     )
     sector = RadioField(
         "Sector",
         widget=GovRadioInput(),
-        choices=[(s.value, SECTOR_LABELS[s]) for s in Sector],
+        choices=[SelectChoice(s.value, SECTOR_LABELS[s]) for s in Sector],
         validators=[InputRequired(message="Select the organisation's sector")],
+        invalid_choice_message="Select the organisation's sector",
     )
     ods_code = StringField(
         "ODS code (NHS organisations only, optional)",
         widget=GovTextInput(),
         description="3 to 6 letters and numbers, for example P84001",
-        validators=[Optional()],
+        validators=[Optional(), _rule(check_ods_code)],
     )
     charity_number = StringField(
         "Charity number (voluntary sector only, optional)",
         widget=GovTextInput(),
         description="6 to 8 digits, or SC or NIC followed by 6 digits",
-        validators=[Optional()],
+        validators=[Optional(), _rule(check_charity_number)],
     )
     neighbourhoods = SelectMultipleField(
         "Neighbourhoods served",
         widget=GovCheckboxesInput(),
+        description="Select all that apply",
         coerce=int,
         validators=[Optional()],
+        invalid_value_message=NEIGHBOURHOODS_FROM_THE_LIST,
+        invalid_choice_message=NEIGHBOURHOODS_FROM_THE_LIST,
     )
     submit = SubmitField("Save organisation", widget=GovSubmitInput())
 
@@ -92,8 +133,9 @@ class NeedForm(FlaskForm):
     name = StringField(
         "Name",
         widget=GovTextInput(),
+        filters=[_strip],
         validators=[
-            InputRequired(message="Enter the need's name"),
+            DataRequired(message="Enter the need's name"),
             Length(max=120, message="Name must be 120 characters or fewer"),
         ],
     )
@@ -123,14 +165,16 @@ class UserForm(FlaskForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
+        filters=[_strip],
         validators=[
-            InputRequired(message="Enter the user's full name"),
+            DataRequired(message="Enter the user's full name"),
             Length(max=120, message="Name must be 120 characters or fewer"),
         ],
     )
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
+        filters=[_strip],
         validators=[
             InputRequired(message="Enter the user's email address"),
             Email(message="Enter an email address in the correct format, like name@example.org"),
@@ -142,18 +186,24 @@ class UserForm(FlaskForm):
         widget=GovSelect(),
         coerce=int,
         validators=[InputRequired(message="Select the user's organisation")],
+        invalid_value_message="Select the user's organisation",
+        invalid_choice_message="Select the user's organisation",
     )
     role = RadioField(
         "Role",
         widget=GovRadioInput(),
-        choices=[(r.value, r.label) for r in Role],
+        choices=[SelectChoice(r.value, r.label) for r in Role],
         validators=[InputRequired(message="Select the user's role")],
+        invalid_choice_message="Select the user's role",
     )
     neighbourhoods = SelectMultipleField(
         "Neighbourhoods they lead (leads only)",
         widget=GovCheckboxesInput(),
+        description="Select all that apply. Other roles have none.",
         coerce=int,
         validators=[Optional()],
+        invalid_value_message=NEIGHBOURHOODS_FROM_THE_LIST,
+        invalid_choice_message=NEIGHBOURHOODS_FROM_THE_LIST,
     )
     password = _temporary_password("Temporary password")
     submit = SubmitField("Create user", widget=GovSubmitInput())

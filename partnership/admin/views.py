@@ -1,7 +1,5 @@
 """Administration: the partnership's structure (admins only)."""
 
-import re
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -24,11 +22,16 @@ from partnership.extensions import db
 from partnership.models import NeedCategory, Neighbourhood, Organisation, Role, Sector, User
 from partnership.structure import (
     StructureError,
+    charity_number_taken,
+    check_need_name,
     check_ons_code,
     check_organisation_codes,
     check_user_role,
     email_taken,
+    need_slug,
     neighbourhood_exists,
+    ods_code_taken,
+    ons_code_taken,
     organisation_exists,
 )
 
@@ -63,16 +66,12 @@ def edit_neighbourhood(neighbourhood_id: int | None = None):
     neighbourhood = _get_or_404(Neighbourhood, neighbourhood_id) if neighbourhood_id else None
     form = NeighbourhoodForm(obj=neighbourhood)
     if form.validate_on_submit():
-        name = form.name.data.strip()
-        ons_code = None
-        try:
-            ons_code = check_ons_code(form.ons_code.data)
-        except StructureError as error:
-            form.ons_code.errors.append(str(error))
+        name = form.name.data
+        ons_code = check_ons_code(form.ons_code.data)  # the form has checked its format
+        if ons_code_taken(ons_code, other_than=neighbourhood):
+            form.ons_code.errors.append(f"Another neighbourhood has the ONS code {ons_code}")
         if neighbourhood_exists(name, other_than=neighbourhood):
             form.name.errors.append(f"There is already a neighbourhood called {name}")
-        if ons_code_taken(form.ons_code.data, neighbourhood):
-            form.ons_code.errors.append("Another neighbourhood has this ONS code")
         if not form.errors:
             neighbourhood = neighbourhood or Neighbourhood()
             neighbourhood.name, neighbourhood.ons_code = name, ons_code
@@ -83,16 +82,6 @@ def edit_neighbourhood(neighbourhood_id: int | None = None):
     return render_template(
         "views/admin/edit-neighbourhood.html", form=form, neighbourhood=neighbourhood
     )
-
-
-def ons_code_taken(code: str | None, neighbourhood: Neighbourhood | None) -> bool:
-    code = (code or "").replace(" ", "").upper()
-    if not code:
-        return False
-    query = select(Neighbourhood.id).where(Neighbourhood.ons_code == code)
-    if neighbourhood is not None:
-        query = query.where(Neighbourhood.id != neighbourhood.id)
-    return db.session.scalar(query) is not None
 
 
 # Organisations
@@ -119,7 +108,7 @@ def edit_organisation(organisation_id: int | None = None):
         form.sector.data = organisation.sector.value
         form.neighbourhoods.data = [n.id for n in organisation.neighbourhoods]
     if form.validate_on_submit():
-        name = form.name.data.strip()
+        name = form.name.data
         sector = Sector(form.sector.data)
         ods_code = charity_number = None
         try:
@@ -127,8 +116,13 @@ def edit_organisation(organisation_id: int | None = None):
                 sector, form.ods_code.data, form.charity_number.data
             )
         except StructureError as error:
-            field = form.ods_code if "ODS" in str(error) else form.charity_number
-            field.errors.append(str(error))
+            form[error.field].errors.append(str(error))
+        if ods_code_taken(ods_code, other_than=organisation):
+            form.ods_code.errors.append(f"Another organisation has the ODS code {ods_code}")
+        if charity_number_taken(charity_number, other_than=organisation):
+            form.charity_number.errors.append(
+                f"Another organisation has the charity number {charity_number}"
+            )
         if organisation_exists(name, other_than=organisation):
             form.name.errors.append(f"There is already an organisation called {name}")
         if not form.errors:
@@ -187,6 +181,9 @@ def _apply_user_form(form, user: User | None, all_neighbourhoods) -> User | None
         form.organisation.errors.append("Select the user's organisation")
     if email_taken(form.email.data, other_than=user):
         form.email.errors.append("There is already a user with this email address")
+    # An admin who demoted themself would be locked out of these pages at once.
+    if user is not None and user.id == current_user.id and role is not Role.ADMIN:
+        form.role.errors.append("You cannot take away your own admin role")
     try:
         check_user_role(role, led)
     except StructureError as error:
@@ -198,7 +195,7 @@ def _apply_user_form(form, user: User | None, all_neighbourhoods) -> User | None
     if user is None:
         user = User(password_hash=hash_password(form.password.data), must_change_password=True)
         db.session.add(user)
-    user.name, user.email = form.name.data.strip(), form.email.data
+    user.name, user.email = form.name.data, form.email.data
     user.organisation, user.role, user.neighbourhoods = organisation, role, led
     db.session.commit()
     return user
@@ -288,10 +285,6 @@ def temporary_password(user_id: int):
 # Needs
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60]
-
-
 @admin.route("/needs")
 def needs():
     rows = db.session.scalars(select(NeedCategory).order_by(NeedCategory.name))
@@ -304,20 +297,15 @@ def edit_need(need_id: int | None = None):
     need = _get_or_404(NeedCategory, need_id) if need_id else None
     form = NeedForm(obj=need)
     if form.validate_on_submit():
-        name = form.name.data.strip()
-        clash = select(NeedCategory.id).where(
-            (NeedCategory.name == name) | (NeedCategory.slug == _slug(name))
-        )
-        if need is not None:
-            clash = clash.where(NeedCategory.id != need.id)
-        if not _slug(name):
-            form.name.errors.append("Enter a name with letters or numbers")
-        elif db.session.scalar(clash) is not None:
-            form.name.errors.append(f"There is already a need called {name}")
+        name = form.name.data
+        try:
+            check_need_name(name, other_than=need)
+        except StructureError as error:
+            form.name.errors.append(str(error))
         else:
             if need is None:
                 # The slug is what feeds and links use; it stays put when the name changes.
-                need = NeedCategory(slug=_slug(name))
+                need = NeedCategory(slug=need_slug(name))
                 db.session.add(need)
             need.name = name
             db.session.commit()

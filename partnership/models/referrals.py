@@ -7,7 +7,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from partnership.columns import BigIntId, enum_column, utcnow
 from partnership.extensions import db
@@ -167,7 +167,7 @@ class Consent(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None]
 
-    referral: Mapped[Referral] = relationship(backref="consent")
+    referral: Mapped[Referral] = relationship(backref=backref("consent", uselist=False))
 
 
 class Event(db.Model):
@@ -183,6 +183,8 @@ class Event(db.Model):
         Index("ix_events_to_organisation", "to_organisation_id", "id"),
         Index("ix_events_from_organisation", "from_organisation_id", "id"),
         Index("ix_events_neighbourhood", "neighbourhood_id", "id"),
+        # Never reuse an id on SQLite either: streams resume from the last id they saw.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)

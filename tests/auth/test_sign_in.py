@@ -124,7 +124,7 @@ def test_sign_out_ends_the_session(client, partnership):
 
 def test_sign_out_needs_a_post_with_csrf(client, partnership):
     sign_in_as(client, partnership.users[Role.LEAD])
-    assert client.get("/sign-out").status_code == 405
+    assert client.get("/sign-out").status_code == 404
     assert client.post("/sign-out").status_code == 400
     assert client.get("/").status_code == 200
 

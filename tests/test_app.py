@@ -1,0 +1,100 @@
+"""The app factory, its configuration and the headers every page carries."""
+
+import re
+
+import pytest
+
+from partnership import create_app
+
+
+def test_production_refuses_to_start_without_secret_key_and_database(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY, DATABASE_URL"):
+        create_app("production")
+
+
+def test_production_refuses_a_weak_secret_key(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "short")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/partnership")
+    with pytest.raises(RuntimeError, match="at least 32 characters"):
+        create_app("production")
+
+
+def test_production_cookies_are_secure(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    app = create_app("production")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_development_uses_sqlite_under_instance_and_no_redis(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    from partnership.config import DevelopmentConfig
+
+    assert DevelopmentConfig.SQLALCHEMY_DATABASE_URI.startswith("sqlite:///")
+    assert DevelopmentConfig.SQLALCHEMY_DATABASE_URI.endswith("instance/partnership.db")
+
+
+def test_postgres_urls_are_read_with_psycopg_3():
+    from partnership.config import _sqlalchemy_url
+
+    assert _sqlalchemy_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert _sqlalchemy_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_pages_carry_a_strict_csp_whose_nonce_matches_the_one_inline_script(client):
+    response = client.get("/sign-in")
+    policy = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in policy
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    page = response.get_data(as_text=True)
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", page)
+    assert inline == [f' nonce="{nonce}"']
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_each_request_gets_a_new_nonce(client):
+    first = client.get("/sign-in").headers["Content-Security-Policy"]
+    second = client.get("/sign-in").headers["Content-Security-Policy"]
+    assert first != second
+
+
+@pytest.mark.parametrize("path", ["/accessibility", "/cookies"])
+def test_accessibility_and_cookies_pages_are_open_to_everyone(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "govuk-footer" in response.get_data(as_text=True)
+
+
+def test_unknown_page_is_a_404_in_the_service_style(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_unexpected_error_shows_the_500_page(app, client, monkeypatch):
+    def boom():
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(app.view_functions, "main.cookies", boom)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    response = client.get("/cookies")
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in response.get_data(as_text=True)
+
+
+def test_too_many_sign_in_attempts_from_one_address_get_the_429_page(app, client, monkeypatch):
+    from partnership.extensions import limiter
+
+    monkeypatch.setitem(app.config, "RATELIMIT_SIGN_IN", "3 per minute")
+    limiter.reset()
+    statuses = [
+        client.post_form("/sign-in", {"email": "a@example.org", "password": "x"}).status_code
+        for _ in range(4)
+    ]
+    limiter.reset()
+    assert statuses == [200, 200, 200, 429]
