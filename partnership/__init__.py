@@ -79,12 +79,20 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from partnership.admin.views import admin
+    from partnership.api import api
     from partnership.auth.views import auth
+    from partnership.directory.views import directory
     from partnership.main.views import main
+    from partnership.openreferral.views import openreferral
+    from partnership.services.views import services
 
     app.register_blueprint(main)
     app.register_blueprint(auth)
+    app.register_blueprint(directory)
+    app.register_blueprint(services)
+    app.register_blueprint(openreferral)
     app.register_blueprint(admin)
+    app.register_blueprint(api)
 
 
 def _init_templates(app: Flask) -> None:

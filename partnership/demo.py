@@ -13,6 +13,7 @@ from partnership.auth.sign_in import clear_lockout, set_password
 from partnership.extensions import db
 from partnership.models import Neighbourhood, Organisation, Role, Sector, User
 from partnership.reference import seed_reference_data
+from partnership.services.demo import seed_demo_services
 
 NEIGHBOURHOODS = [
     ("Ashbrook", "E05900001"),
@@ -142,6 +143,8 @@ def seed_demo() -> list[DemoUser]:
     neighbourhoods = _seed_neighbourhoods()
     organisations = _seed_organisations(neighbourhoods)
     _seed_users(organisations, neighbourhoods)
+    db.session.flush()
+    seed_demo_services()
     db.session.commit()
     return [user for user in DEMO_USERS if user.shown_at_start]
 

@@ -9,7 +9,9 @@ def navigation_for(user, path: str) -> list[dict]:
     """Items for GOV.UK service navigation: what this user's role works with."""
     if not user.is_authenticated or user.must_change_password:
         return []
-    items = [("Home", url_for("main.home"))]
+    items = [("Home", url_for("main.home")), ("Directory", url_for("directory.search"))]
+    if user.has_role(Role.COORDINATOR):
+        items.append(("Your services", url_for("services.mine")))
     if user.has_role(Role.ADMIN):
         items += [
             ("Neighbourhoods", url_for("admin.neighbourhoods")),

@@ -1,0 +1,84 @@
+"""The service directory: search, eligibility and suggestions, for every signed-in user."""
+
+from flask import Blueprint, make_response, render_template, request, url_for
+from sqlalchemy import select
+
+from partnership.access import requires_role
+from partnership.directory.forms import DirectoryForm
+from partnership.directory.search import ResultsPage, find_services
+from partnership.directory.suggestions import suggest
+from partnership.extensions import db, htmx
+from partnership.models import NeedCategory, Neighbourhood, Role
+
+directory = Blueprint("directory", __name__, url_prefix="/directory")
+
+# The region htmx swaps as filters change; only a request aimed at it gets the partial.
+RESULTS_ID = "directory-results"
+SUGGESTIONS_ON_PAGE = 5
+FILTERS = ("words", "need", "neighbourhood", "age", "has_places")
+
+
+@directory.route("")
+@requires_role(*Role)
+def search():
+    form = DirectoryForm(request.args)
+    form.set_choices(
+        db.session.scalars(select(NeedCategory).order_by(NeedCategory.name)),
+        db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.name)),
+    )
+    form.validate()
+    filters = form.filters()
+    results = find_services(filters, request.args.get("page", 1, type=int))
+    suggestions = None
+    if filters.need_id and filters.neighbourhood_id and filters.age is not None:
+        suggestions = suggest(
+            filters.need_id, filters.neighbourhood_id, filters.age, limit=SUGGESTIONS_ON_PAGE
+        )
+    context = {
+        "form": form,
+        "filters": filters,
+        "results": results,
+        "pagination": _pagination(results),
+        "suggestions": suggestions,
+        "need_name": dict(form.need.choices).get(str(filters.need_id), ""),
+        "neighbourhood_name": dict(form.neighbourhood.choices).get(
+            str(filters.neighbourhood_id), ""
+        ),
+        "results_id": RESULTS_ID,
+    }
+    if htmx and htmx.target == RESULTS_ID and not htmx.history_restore_request:
+        response = make_response(render_template("partials/directory-results.html", **context))
+    else:
+        response = make_response(render_template("views/directory/search.html", **context))
+    # Same URL, two bodies: caches must keep them apart.
+    response.vary.add("HX-Request")
+    response.vary.add("HX-Target")
+    return response
+
+
+def _page_url(number: int) -> str:
+    """This search's URL at another page: only the filters are kept, nothing else sent."""
+    args = {key: request.args.getlist(key) for key in FILTERS if key in request.args}
+    return url_for("directory.search", **args, page=number)
+
+
+def _pagination(results: ResultsPage) -> dict:
+    """GOV.UK pagination: first, last, and the pages either side of this one."""
+    current, last = results.number, results.pages
+    shown = sorted({1, last, current - 1, current, current + 1} & set(range(1, last + 1)))
+    items, previous = [], 0
+    for number in shown:
+        if number > previous + 1:
+            items.append({"ellipsis": True})
+        items.append({"number": number, "href": _page_url(number), "current": number == current})
+        previous = number
+    return {
+        "items": items,
+        "previous": {"href": _page_url(current - 1)} if current > 1 else None,
+        "next": {"href": _page_url(current + 1)} if current < last else None,
+        "attributes": {
+            "hx-boost": "true",
+            "hx-target": f"#{RESULTS_ID}",
+            "hx-push-url": "true",
+        },
+    }

@@ -1,0 +1,218 @@
+"""The capacity rules: what a coordinator may post, and taking a place without overbooking.
+
+The web pages, the API and the demo seed all post capacity through `post_capacity`, and
+accepting a referral takes a place through `take_place`; nothing else changes capacity.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, update
+
+from partnership.columns import utcnow
+from partnership.extensions import db
+from partnership.models import CapacityStatus, CapacityUpdate, Event, Service, User, WaitBand
+
+MAX_PLACES = 9999
+MAX_NOTE = 200
+WHOLE_NUMBER = re.compile(r"^-?[0-9]+$")
+# Full or closed means nobody can be taken on now, whatever number is typed beside it.
+NO_PLACES_STATUSES = (CapacityStatus.FULL, CapacityStatus.CLOSED)
+
+STATUS_WORDS = {
+    CapacityStatus.OPEN: "Open",
+    CapacityStatus.LIMITED: "Limited",
+    CapacityStatus.WAITLIST: "Waiting list",
+    CapacityStatus.FULL: "Full",
+    CapacityStatus.CLOSED: "Closed",
+}
+
+WAIT_BAND_WORDS = {
+    WaitBand.UNDER_1_WEEK: "under 1 week",
+    WaitBand.ONE_TO_4_WEEKS: "1 to 4 weeks",
+    WaitBand.ONE_TO_3_MONTHS: "1 to 3 months",
+    WaitBand.OVER_3_MONTHS: "over 3 months",
+}
+
+
+class CapacityError(ValueError):
+    """A capacity post broke the rules; `errors` says why, in words, by field.
+
+    The fields are those of the post: status, places, wait_band, note.
+    """
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """A checked capacity post."""
+
+    status: CapacityStatus
+    places: int | None
+    wait_band: WaitBand | None
+    note: str
+
+
+def _places(value) -> int | None:
+    """A whole number of places, or None for a service not limited by places."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError("Enter places as a whole number, like 3")
+    if isinstance(value, int | float):
+        number = int(value)
+    else:
+        text = str(value).strip().replace(",", "")
+        if not WHOLE_NUMBER.match(text):
+            raise ValueError("Enter places as a whole number, like 3")
+        number = int(text)
+    if number < 0:
+        raise ValueError("Places cannot be less than 0")
+    if number > MAX_PLACES:
+        raise ValueError(f"Places must be {MAX_PLACES:,} or fewer")
+    return number
+
+
+def _choice(enum_class, value):
+    if isinstance(value, enum_class):
+        return value
+    try:
+        return enum_class((value or "").strip())
+    except (ValueError, AttributeError):
+        return None
+
+
+def check_capacity(status, places, wait_band, note) -> Capacity:
+    """Check a capacity post as typed or sent; raise CapacityError listing every problem.
+
+    `places` may be a number or text (empty means not limited by places); `status` and
+    `wait_band` their values ("waitlist", "1-4-weeks") or members.
+    """
+    errors = {}
+    checked_status = _choice(CapacityStatus, status)
+    if checked_status is None:
+        errors["status"] = "Select the service's capacity now"
+    checked_places = None
+    try:
+        checked_places = _places(places)
+    except ValueError as error:
+        errors["places"] = str(error)
+    band = None
+    if wait_band not in (None, ""):
+        band = _choice(WaitBand, wait_band)
+        if band is None:
+            errors["wait_band"] = "Select how long the wait is"
+    if checked_status is CapacityStatus.WAITLIST and band is None:
+        errors.setdefault("wait_band", "Select how long the wait is for the waiting list")
+    elif checked_status is not None and checked_status is not CapacityStatus.WAITLIST and band:
+        errors.setdefault("wait_band", "Give a wait only for a waiting list")
+    if checked_status in NO_PLACES_STATUSES and checked_places:
+        word = STATUS_WORDS[checked_status].lower()
+        errors.setdefault(
+            "places",
+            f"A {word} service has no places: select Open or Limited, or enter 0",
+        )
+    if checked_status in (CapacityStatus.OPEN, CapacityStatus.LIMITED) and checked_places == 0:
+        errors.setdefault(
+            "places", "With 0 places the service is full: select Full, or enter the places left"
+        )
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        errors["note"] = f"Note must be {MAX_NOTE} characters or fewer"
+    if errors:
+        raise CapacityError(errors)
+    return Capacity(checked_status, checked_places, band, note)
+
+
+def post_capacity(
+    service: Service,
+    user: User | None,
+    status,
+    places,
+    wait_band=None,
+    note: str = "",
+    *,
+    at: datetime | None = None,
+) -> CapacityUpdate:
+    """Set the service's capacity, append it to its history and raise the live event.
+
+    All three writes go into the caller's transaction, which commits them together (the
+    event row is the outbox of DESIGN section 5). `at` backdates a post, for the demo.
+    Raises CapacityError, having written nothing, when the post breaks a rule.
+    """
+    capacity = check_capacity(status, places, wait_band, note)
+    at = at or utcnow()
+    service.capacity_status = capacity.status
+    service.places_available = capacity.places
+    service.wait_band = capacity.wait_band
+    service.capacity_note = capacity.note
+    service.capacity_updated_at = at
+    service.capacity_updated_by = user
+    posted = CapacityUpdate(
+        service=service,
+        status=capacity.status,
+        places_available=capacity.places,
+        wait_band=capacity.wait_band,
+        note=capacity.note,
+        posted_by=user,
+        posted_at=at,
+    )
+    db.session.add(posted)
+    db.session.flush()
+    # Ids, a status and a number only: the note is free text and stays out of the outbox.
+    db.session.add(
+        Event(
+            kind="capacity",
+            created_at=at,
+            service_id=service.id,
+            actor_id=user.id if user else None,
+            detail={"status": capacity.status.value, "places": capacity.places},
+        )
+    )
+    return posted
+
+
+def close_service(service: Service, user: User) -> CapacityUpdate:
+    """Closing is a capacity post: the directory shows it at once and the history keeps it."""
+    places = None if service.places_available is None else 0
+    return post_capacity(service, user, CapacityStatus.CLOSED, places, None, "Service closed")
+
+
+def take_place(service_id: int) -> bool:
+    """Take one place for an accepted referral, inside the caller's transaction.
+
+    One conditional UPDATE, so two people accepting the last place at once cannot both
+    have it: the database lets exactly one through. A service not limited by places
+    (NULL) always has room, and NULL - 1 stays NULL. False means no places are left.
+    """
+    result = db.session.execute(
+        update(Service)
+        .where(
+            Service.id == service_id,
+            or_(Service.places_available.is_(None), Service.places_available > 0),
+        )
+        .values(places_available=Service.places_available - 1)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount == 1
+
+
+def capacity_words(status: CapacityStatus, places: int | None, wait_band: WaitBand | None) -> str:
+    """A post in a few words, as a coordinator would say it: "Open, 3 places"."""
+    words = STATUS_WORDS[status]
+    if status is CapacityStatus.WAITLIST and wait_band:
+        words += f", wait {WAIT_BAND_WORDS[wait_band]}"
+    # "0 places" says nothing more than full, closed or a waiting list already does.
+    if places and status not in NO_PLACES_STATUSES:
+        words += f", {places_words(places)}"
+    return words
+
+
+def places_words(places: int | None) -> str:
+    if places is None:
+        return "not limited by places"
+    return "1 place" if places == 1 else f"{places:,} places"

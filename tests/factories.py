@@ -1,0 +1,94 @@
+"""Building blocks for tests: services, residents and referrals made straight in the database."""
+
+from datetime import date, timedelta
+from itertools import count
+
+from sqlalchemy import select
+
+from partnership.columns import utcnow
+from partnership.extensions import db
+from partnership.models import (
+    CapacityStatus,
+    NeedCategory,
+    Referral,
+    ReferralStatus,
+    Resident,
+    Role,
+    Service,
+    Urgency,
+)
+
+_numbers = count(1)
+
+
+def need(slug: str = "food", name: str | None = None) -> NeedCategory:
+    found = db.session.scalar(select(NeedCategory).where(NeedCategory.slug == slug))
+    if found is None:
+        found = NeedCategory(slug=slug, name=name or slug.replace("-", " ").capitalize())
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def service(organisation, *, name=None, places=None, status=CapacityStatus.OPEN, **fields):
+    made = Service(
+        name=name or f"Service {next(_numbers)}",
+        organisation=organisation,
+        capacity_status=status,
+        places_available=places,
+        **fields,
+    )
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def resident(neighbourhood, organisation, **fields) -> Resident:
+    values = {
+        "given_name": "Ann",
+        "family_name": f"Example{next(_numbers)}",
+        "date_of_birth": date(1950, 1, 2),
+        "neighbourhood": neighbourhood,
+        "created_by_organisation": organisation,
+    }
+    values.update(fields)
+    made = Resident(**values)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def referral(
+    partnership,
+    *,
+    to_service=None,
+    status=ReferralStatus.REQUESTED,
+    urgency=Urgency.ROUTINE,
+    sent_days_ago: float = 0,
+    **fields,
+) -> Referral:
+    """A referral from the partnership's surgery (its caseworker) to a pantry service."""
+    to_service = to_service or service(partnership.pantry, places=5)
+    sent = utcnow() - timedelta(days=sent_days_ago)
+    number = next(_numbers)
+    values = {
+        "reference": f"REF-TEST-{number:06d}",
+        "resident": fields.pop("resident", None)
+        or resident(partnership.north, partnership.surgery),
+        "need": need(),
+        "from_organisation": partnership.surgery,
+        "from_user": partnership.users[Role.CASEWORKER],
+        "to_service": to_service,
+        "to_organisation": to_service.organisation,
+        "neighbourhood": partnership.north,
+        "urgency": urgency,
+        "summary": "Needs help with food this month",
+        "status": status,
+        "created_at": sent,
+        "sent_at": None if status is ReferralStatus.DRAFT else sent,
+    }
+    values.update(fields)
+    made = Referral(**values)
+    db.session.add(made)
+    db.session.flush()
+    return made

@@ -1,0 +1,210 @@
+"""The capacity rules, the post that records them, and taking places without overbooking."""
+
+import threading
+
+import pytest
+
+from partnership.extensions import db
+from partnership.models import CapacityStatus, CapacityUpdate, Event, Role, Service, WaitBand
+from partnership.services.capacity import (
+    CapacityError,
+    check_capacity,
+    close_service,
+    post_capacity,
+    take_place,
+)
+from tests.services.conftest import count, reload, written
+
+
+@pytest.mark.parametrize(
+    ("places", "expected"),
+    [
+        (3, 3),
+        ("3", 3),
+        (" 12 ", 12),
+        ("1,200", 1200),
+        (0.0, 0),
+        (9999, 9999),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_places_are_whole_numbers_or_empty_for_not_limited(places, expected):
+    assert check_capacity("open" if expected != 0 else "full", places, None, "").places == expected
+
+
+@pytest.mark.parametrize(
+    ("places", "message"),
+    [
+        ("-1", "Places cannot be less than 0"),
+        (-4, "Places cannot be less than 0"),
+        ("three", "Enter places as a whole number, like 3"),
+        ("3.5", "Enter places as a whole number, like 3"),
+        (3.5, "Enter places as a whole number, like 3"),
+        ("1e3", "Enter places as a whole number, like 3"),
+        (True, "Enter places as a whole number, like 3"),
+        ("10000", "Places must be 9,999 or fewer"),
+    ],
+)
+def test_places_out_of_range_or_not_numbers_are_refused_in_words(places, message):
+    with pytest.raises(CapacityError) as refused:
+        check_capacity("open", places, None, "")
+    assert refused.value.errors == {"places": message}
+
+
+def test_a_waiting_list_needs_its_wait_and_nothing_else_has_one():
+    with pytest.raises(CapacityError) as refused:
+        check_capacity("waitlist", None, "", "")
+    assert refused.value.errors == {"wait_band": "Select how long the wait is for the waiting list"}
+    with pytest.raises(CapacityError) as refused:
+        check_capacity("open", 3, "1-4-weeks", "")
+    assert refused.value.errors == {"wait_band": "Give a wait only for a waiting list"}
+    with pytest.raises(CapacityError) as refused:
+        check_capacity("waitlist", None, "a-while", "")
+    assert refused.value.errors == {"wait_band": "Select how long the wait is"}
+    checked = check_capacity("waitlist", None, "1-3-months", "")
+    assert checked.wait_band is WaitBand.ONE_TO_3_MONTHS
+
+
+@pytest.mark.parametrize("status", ["full", "closed"])
+def test_full_or_closed_means_no_places_or_not_place_limited(status):
+    assert check_capacity(status, "0", None, "").places == 0
+    assert check_capacity(status, "", None, "").places is None
+    with pytest.raises(CapacityError) as refused:
+        check_capacity(status, "5", None, "")
+    assert refused.value.errors == {
+        "places": f"A {status} service has no places: select Open or Limited, or enter 0"
+    }
+
+
+@pytest.mark.parametrize("status", ["open", "limited"])
+def test_open_with_no_places_left_is_refused_as_a_slip(status):
+    with pytest.raises(CapacityError) as refused:
+        check_capacity(status, "0", None, "")
+    assert "select Full" in refused.value.errors["places"]
+
+
+def test_status_must_be_one_we_know_and_the_note_short():
+    with pytest.raises(CapacityError) as refused:
+        check_capacity("maybe", "3", None, "x" * 201)
+    assert refused.value.errors == {
+        "status": "Select the service's capacity now",
+        "note": "Note must be 200 characters or fewer",
+    }
+    assert check_capacity("open", "3", None, "  " + "x" * 200 + " ").note == "x" * 200
+
+
+def test_a_post_sets_capacity_appends_history_and_raises_the_event_in_one_transaction(services):
+    coordinator = services.users[Role.COORDINATOR]
+    post_capacity(services.parcels, coordinator, "waitlist", "", "1-4-weeks", "Back on Monday")
+    # Nothing is committed yet: the caller's transaction holds all three writes together.
+    db.session.rollback()
+    assert written(services.parcels) == (0, 0)
+    assert reload(services.parcels).capacity_status is CapacityStatus.OPEN
+
+    parcels = reload(services.parcels)
+    posted = post_capacity(parcels, coordinator, "waitlist", "", "1-4-weeks", "Back on Monday")
+    db.session.commit()
+    parcels = reload(parcels)
+    assert parcels.capacity_status is CapacityStatus.WAITLIST
+    assert parcels.wait_band is WaitBand.ONE_TO_4_WEEKS
+    assert parcels.places_available is None
+    assert parcels.capacity_note == "Back on Monday"
+    assert parcels.capacity_updated_by_id == coordinator.id
+    assert parcels.capacity_updated_at == posted.posted_at
+    update = db.session.get(CapacityUpdate, posted.id)
+    assert (update.status, update.wait_band, update.note) == (
+        CapacityStatus.WAITLIST,
+        WaitBand.ONE_TO_4_WEEKS,
+        "Back on Monday",
+    )
+    event = db.session.scalars(db.select(Event).where(Event.service_id == parcels.id)).one()
+    assert event.kind == "capacity"
+    assert event.actor_id == coordinator.id
+    # A status and a number only: the note is free text and never travels in events.
+    assert event.detail == {"status": "waitlist", "places": None}
+
+
+def test_a_refused_post_writes_nothing(services):
+    with pytest.raises(CapacityError):
+        post_capacity(services.parcels, services.users[Role.COORDINATOR], "open", "-1", None, "")
+    assert services.parcels.places_available == 10
+    db.session.commit()
+    assert written(services.parcels) == (0, 0)
+    assert reload(services.parcels).places_available == 10
+
+
+def test_closing_keeps_a_place_limited_service_place_limited(services):
+    coordinator = services.users[Role.COORDINATOR]
+    close_service(services.parcels, coordinator)
+    close_service(services.advice, services.council_coordinator)
+    db.session.commit()
+    assert reload(services.parcels).capacity_status is CapacityStatus.CLOSED
+    assert reload(services.parcels).places_available == 0
+    assert reload(services.advice).places_available is None
+    assert written(services.parcels) == (1, 1)
+
+
+def test_take_place_takes_one_and_never_goes_below_zero(services):
+    parcels = services.parcels
+    parcels.places_available = 2
+    db.session.commit()
+    assert take_place(parcels.id) is True
+    assert parcels.places_available == 1  # the caller's copy follows the database
+    assert take_place(parcels.id) is True
+    assert take_place(parcels.id) is False
+    db.session.commit()
+    assert reload(parcels).places_available == 0
+
+
+def test_a_service_not_limited_by_places_always_has_room(services):
+    services.parcels.places_available = None
+    db.session.commit()
+    assert all(take_place(services.parcels.id) for _ in range(3))
+    db.session.commit()
+    assert reload(services.parcels).places_available is None
+
+
+def test_take_place_on_a_service_that_is_not_there_takes_nothing(services):
+    assert take_place(services.parcels.id + 1000) is False
+
+
+THREADS = 16
+ATTEMPTS = 3
+
+
+def test_sixteen_people_racing_for_ten_places_book_exactly_ten(app, services):
+    """Each thread has its own app context, session and connection, and commits what it
+    books, as sixteen coordinators accepting referrals at the same moment would."""
+    service_id = services.parcels.id
+    assert services.parcels.places_available == 10
+    db.session.close()  # hold no transaction (on SQLite, no write lock) while they race
+    start = threading.Barrier(THREADS)
+    booked, refused, failures = [], [], []
+
+    def coordinator():
+        with app.app_context():
+            try:
+                start.wait()
+                for _ in range(ATTEMPTS):
+                    if take_place(service_id):
+                        db.session.commit()
+                        booked.append(1)
+                    else:
+                        db.session.rollback()
+                        refused.append(1)
+            except Exception as error:  # noqa: BLE001  (reported below, not lost in a thread)
+                failures.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=coordinator) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    assert len(booked) == 10
+    assert len(refused) == THREADS * ATTEMPTS - 10
+    assert db.session.get(Service, service_id).places_available == 0
+    assert count(Service, Service.places_available < 0) == 0
