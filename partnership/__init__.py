@@ -55,7 +55,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     _require_password_change(app)
 
     from partnership import cli
+    from partnership.live import setup as live
 
+    live.init_app(app)
     cli.init_app(app)
     return app
 
@@ -84,6 +86,9 @@ def _register_blueprints(app: Flask) -> None:
     from partnership.directory.views import directory
     from partnership.main.views import main
     from partnership.openreferral.views import openreferral
+    from partnership.referrals.box_views import boxes
+    from partnership.referrals.make_views import making
+    from partnership.referrals.views import referrals
     from partnership.services.views import services
 
     app.register_blueprint(main)
@@ -91,12 +96,18 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(directory)
     app.register_blueprint(services)
     app.register_blueprint(openreferral)
+    app.register_blueprint(boxes)
+    app.register_blueprint(making)
+    app.register_blueprint(referrals)
     app.register_blueprint(admin)
     app.register_blueprint(api)
 
 
 def _init_templates(app: Flask) -> None:
     from partnership.navigation import navigation_for
+    from partnership.referrals.notifications import notification_count
+
+    app.add_template_global(notification_count)
 
     @app.context_processor
     def inject_layout():

@@ -46,7 +46,12 @@ def _neighbourhoods(names: tuple[str, ...]) -> list[Neighbourhood]:
 
 
 @click.command("seed-demo")
-def seed_demo_command():
+@click.option(
+    "--without-referrals",
+    is_flag=True,
+    help="Only the structure, users and services: skip six months of demo referrals.",
+)
+def seed_demo_command(without_referrals: bool):
     """Load the demo partnership (idempotent) and print one demo login per role."""
     from flask import current_app
 
@@ -56,7 +61,7 @@ def seed_demo_command():
         "DEMO_PASSWORD"
     ):
         _fail("In production, set DEMO_PASSWORD: the default demo password is public")
-    logins = seed_demo()
+    logins = seed_demo(with_referrals=not without_referrals)
     click.echo("Demo partnership ready. Sign in as any of these, password: " + demo_password())
     for user in logins:
         click.echo(f"  {user.role.value:<12} {user.email:<28} {user.name}, {user.organisation}")

@@ -19,10 +19,13 @@ def _sqlalchemy_url(url: str) -> str:
     return url
 
 
+DEVELOPMENT_SECRET = "development-only-not-secret"  # noqa: S105
+
+
 class Config:
     PARTNERSHIP_ENV = "development"
     PARTNERSHIP_NAME = os.environ.get("PARTNERSHIP_NAME", "North Valley Partnership")
-    SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET)
     SQLALCHEMY_DATABASE_URI = _sqlalchemy_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'partnership.db'}")
     )
@@ -81,7 +84,7 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "Production needs these environment variables: " + ", ".join(missing)
             )
-        if os.environ["SECRET_KEY"] == Config.SECRET_KEY or len(os.environ["SECRET_KEY"]) < 32:
+        if os.environ["SECRET_KEY"] == DEVELOPMENT_SECRET or len(os.environ["SECRET_KEY"]) < 32:
             raise RuntimeError("SECRET_KEY must be a random value of at least 32 characters")
 
 

@@ -5,14 +5,17 @@ Every name here is invented. Seeding is idempotent: run it as often as you like.
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from partnership.auth.passwords import hash_password, verify_password
 from partnership.auth.sign_in import clear_lockout, set_password
+from partnership.columns import utcnow
 from partnership.extensions import db
-from partnership.models import Neighbourhood, Organisation, Role, Sector, User
+from partnership.models import Event, Neighbourhood, Organisation, Role, Sector, User
 from partnership.reference import seed_reference_data
+from partnership.referrals.demo import seed_demo_referrals
 from partnership.services.demo import seed_demo_services
 
 NEIGHBOURHOODS = [
@@ -130,6 +133,18 @@ DEMO_USERS = [
         Role.LEAD,
         ("Riverside", "Millford", "Kirkby Moor", "Hollins Green"),
     ),
+    # People who receive referrals where no other demo login does, and a colleague at the
+    # food bank for its coordinator to assign work to.
+    DemoUser("foodbank@demo.example", "Leanne Firth", "Calder Bank Food Bank", Role.CASEWORKER),
+    DemoUser(
+        "community.health@demo.example",
+        "Helen Sykes",
+        "North Valley Community Health NHS Trust",
+        Role.COORDINATOR,
+    ),
+    DemoUser(
+        "creditunion@demo.example", "Gareth Lloyd", "North Valley Credit Union", Role.COORDINATOR
+    ),
 ]
 
 
@@ -137,7 +152,7 @@ def demo_password() -> str:
     return os.environ.get("DEMO_PASSWORD", "partnership-demo")
 
 
-def seed_demo() -> list[DemoUser]:
+def seed_demo(*, with_referrals: bool = True) -> list[DemoUser]:
     """Create what is missing of the demo partnership; return the logins to show."""
     seed_reference_data()
     neighbourhoods = _seed_neighbourhoods()
@@ -146,7 +161,22 @@ def seed_demo() -> list[DemoUser]:
     db.session.flush()
     seed_demo_services()
     db.session.commit()
+    if with_referrals:
+        seed_demo_referrals()
+        _mark_old_news_seen()
     return [user for user in DEMO_USERS if user.shown_at_start]
+
+
+def _mark_old_news_seen() -> None:
+    """Demo logins start with the last two days' events unread, not months of history."""
+    cutoff = utcnow() - timedelta(days=2)
+    seen = db.session.scalar(select(func.max(Event.id)).where(Event.created_at < cutoff))
+    db.session.execute(
+        update(User)
+        .where(User.email.like("%@demo.example"), User.notifications_seen_event_id.is_(None))
+        .values(notifications_seen_event_id=seen)
+    )
+    db.session.commit()
 
 
 def _key(name: str) -> str:

@@ -125,6 +125,7 @@ def make_app(database: str, tmp_path_factory):
 def _app(request, tmp_path_factory):
     app = make_app(request.param, tmp_path_factory)
     yield app
+    app.extensions["live_relay"].stop()
     with app.app_context():
         name = db.engine.url.database
         db.engine.dispose()

@@ -98,3 +98,29 @@ def test_too_many_sign_in_attempts_from_one_address_get_the_429_page(app, client
     ]
     limiter.reset()
     assert statuses == [200, 200, 200, 429]
+
+
+def test_production_starts_with_a_real_secret_in_a_fresh_process(tmp_path):
+    """In a new process the configuration is read from the environment at import."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "PARTNERSHIP_ENV": "production",
+        "SECRET_KEY": "s" * 48,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+    }
+    code = "from partnership import create_app; print(create_app().config['SESSION_COOKIE_SECURE'])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+    env["SECRET_KEY"] = "development-only-not-secret"
+    refused = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert refused.returncode != 0
+    assert "SECRET_KEY must be a random value" in refused.stderr

@@ -1,12 +1,15 @@
 """Administration: the partnership's structure (admins only)."""
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from partnership.access import requires_role
-from partnership.admin import people
+from partnership.admin import access_log as access_logs
+from partnership.admin import holidays, people
 from partnership.admin.forms import (
     ROLE_HINTS,
     ConfirmForm,
@@ -312,3 +315,63 @@ def edit_need(need_id: int | None = None):
             flash(f"Saved {name}", "success")
             return redirect(url_for("admin.needs"))
     return render_template("views/admin/edit-need.html", form=form, need=need)
+
+
+# The access log (DESIGN section 4): who looked at residents' data, never the data itself
+
+
+@admin.route("/access-log")
+def access_log():
+    email = request.args.get("email", "")
+    reference = request.args.get("reference", "")
+    log = access_logs.access_log_page(
+        email=email, reference=reference, page=request.args.get("page", 1, type=int)
+    )
+    return render_template(
+        "views/admin/access-log.html", log=log, email=email.strip(), reference=reference.strip()
+    )
+
+
+# Bank holidays, for counting working days until a referral is overdue
+
+
+def _bank_holidays_page(errors: dict | None = None, entered: dict | None = None):
+    return render_template(
+        "views/admin/bank-holidays.html",
+        years=holidays.holidays_by_year(),
+        errors=errors or {},
+        entered=entered or {},
+        long_date=holidays.long_date,
+    )
+
+
+@admin.route("/bank-holidays")
+def bank_holidays():
+    return _bank_holidays_page()
+
+
+@admin.route("/bank-holidays", methods=["POST"])
+def add_bank_holiday():
+    entered = {key: request.form.get(key, "") for key in ("day", "month", "year", "name")}
+    try:
+        day, name = holidays.check_holiday(**entered)
+        holidays.add_bank_holiday(day, name)
+    except holidays.HolidayError as error:
+        return _bank_holidays_page(error.errors, entered)
+    db.session.commit()
+    flash(f"Added {name}, {holidays.long_date(day)}", "success")
+    return redirect(url_for("admin.bank_holidays"))
+
+
+@admin.route("/bank-holidays/<day>/remove", methods=["POST"])
+def remove_bank_holiday(day: str):
+    try:
+        holiday = holidays.remove_bank_holiday(date.fromisoformat(day))
+    except ValueError:
+        holiday = None
+    if holiday is None:
+        abort(404)
+    removed = f"Removed {holiday.name}, {holidays.long_date(holiday.day)}"
+    db.session.commit()
+    flash(removed, "success")
+    return redirect(url_for("admin.bank_holidays"))

@@ -45,6 +45,7 @@ def search():
             str(filters.neighbourhood_id), ""
         ),
         "results_id": RESULTS_ID,
+        "this_page": _page_url(results.number),
     }
     if htmx and htmx.target == RESULTS_ID and not htmx.history_restore_request:
         response = make_response(render_template("partials/directory-results.html", **context))

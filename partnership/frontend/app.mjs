@@ -1,7 +1,25 @@
-// Start GOV.UK Frontend and MOJ Frontend components. Loaded as a module so that no
-// inline script of ours is needed and a strict Content-Security-Policy holds.
-import { initAll as initGovUk } from "./govuk-frontend.min.js";
-import { initAll as initMoj } from "./moj-frontend.min.js";
+// Start GOV.UK Frontend and MOJ Frontend components, and show the state of live updates.
+// Loaded as a module so that no inline script of ours is needed and a strict
+// Content-Security-Policy holds.
+import { createAll, initAll as initGovUk } from "./govuk-frontend.min.js";
+import { FilterToggleButton, initAll as initMoj } from "./moj-frontend.min.js";
 
 initGovUk();
 initMoj();
+// MOJ's initAll() leaves the filter out: start it, so that on small screens the filter
+// panel folds behind a "Show filter" button instead of covering the page.
+createAll(FilterToggleButton);
+
+// The live stream (htmx's SSE extension on <body>) says when it connects and drops; the
+// status element announces changes politely to screen readers.
+const status = document.getElementById("live-status");
+function showLive(state, words) {
+  if (status && status.dataset.state !== state) {
+    status.dataset.state = state;
+    status.textContent = words;
+  }
+}
+document.body.addEventListener("htmx:sseOpen", () => showLive("connected", "Live updates: on"));
+document.body.addEventListener("htmx:sseError", () =>
+  showLive("reconnecting", "Live updates: reconnecting"),
+);

@@ -1,20 +1,21 @@
 """Helpers for the administration tests: a need, a deactivated user, and form-error checks."""
 
 import re
+from datetime import date
 
 import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
 from partnership.extensions import db
-from partnership.models import NeedCategory, Role, User
+from partnership.models import BankHoliday, NeedCategory, Role, User
 
 TEMPORARY_PASSWORD = "temporary password 1"
 
 
 @pytest.fixture
 def structure(partnership, password_hash):
-    """The test partnership with two needs and a deactivated caseworker added."""
+    """The test partnership with two needs, a deactivated caseworker and a bank holiday."""
     partnership.food = NeedCategory(slug="food", name="Food")
     partnership.housing = NeedCategory(slug="housing", name="Housing")
     partnership.leaver = User(
@@ -25,7 +26,10 @@ def structure(partnership, password_hash):
         password_hash=password_hash,
         active=False,
     )
-    db.session.add_all([partnership.food, partnership.housing, partnership.leaver])
+    partnership.christmas = BankHoliday(day=date(2026, 12, 25), name="Christmas Day")
+    db.session.add_all(
+        [partnership.food, partnership.housing, partnership.leaver, partnership.christmas]
+    )
     db.session.commit()
     return partnership
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from partnership.extensions import db
-from partnership.models import NeedCategory, Neighbourhood, Organisation, Role, User
+from partnership.models import BankHoliday, NeedCategory, Neighbourhood, Organisation, Role, User
 from tests.admin.conftest import TEMPORARY_PASSWORD
 
 # Every admin URL with each method it answers, and a valid form for each POST: were the
@@ -35,6 +35,10 @@ ADMIN_URLS = [
     ("POST", "/admin/needs/new"),
     ("GET", "/admin/needs/<int:need_id>/edit"),
     ("POST", "/admin/needs/<int:need_id>/edit"),
+    ("GET", "/admin/access-log"),
+    ("GET", "/admin/bank-holidays"),
+    ("POST", "/admin/bank-holidays"),
+    ("POST", "/admin/bank-holidays/<day>/remove"),
 ]
 
 
@@ -47,6 +51,7 @@ def url_and_form(structure, method: str, rule: str) -> tuple[str, dict]:
         .replace("<int:organisation_id>", str(structure.surgery.id))
         .replace("<int:user_id>", str(user.id))
         .replace("<int:need_id>", str(structure.food.id))
+        .replace("<day>", structure.christmas.day.isoformat())
     )
     forms = {
         "/admin/neighbourhoods/new": {"name": "Eastside", "ons_code": "E05000003"},
@@ -71,6 +76,7 @@ def url_and_form(structure, method: str, rule: str) -> tuple[str, dict]:
         "/admin/users/<int:user_id>/temporary-password": {"password": TEMPORARY_PASSWORD},
         "/admin/needs/new": {"name": "Transport"},
         "/admin/needs/<int:need_id>/edit": {"name": "Renamed"},
+        "/admin/bank-holidays": {"day": "1", "month": "6", "year": "2027", "name": "Extra day"},
     }
     return url, forms.get(rule, {}) if method == "POST" else {}
 
@@ -86,6 +92,7 @@ def snapshot() -> list:
             for u in db.session.scalars(select(User).order_by(User.id))
         ],
         db.session.execute(select(NeedCategory.name)).all(),
+        db.session.execute(select(BankHoliday.day, BankHoliday.name)).all(),
     ]
 
 

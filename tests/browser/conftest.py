@@ -40,6 +40,12 @@ class QuietRequestHandler(WSGIRequestHandler):
         pass
 
 
+class LiveServer(str):
+    """The server's base URL, which also knows its app (for tests that act behind the scenes)."""
+
+    app = None
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The base URL of the app, migrated and seeded with the demo partnership."""
@@ -53,7 +59,9 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    url = LiveServer(f"http://127.0.0.1:{server.server_port}")
+    url.app = app
+    yield url
     server.shutdown()
     thread.join(timeout=5)
     server.server_close()

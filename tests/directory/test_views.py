@@ -37,7 +37,7 @@ def test_without_javascript_the_filters_are_an_ordinary_get_form_on_the_whole_pa
     assert 'action="/directory"' in form
     for name in ("words", "need", "neighbourhood", "age", "has_places"):
         assert f'name="{name}"' in page
-    assert '<div id="directory-results">' in page
+    assert '<div id="directory-results"' in page
     assert "govuk-footer" in page
 
 

@@ -1,0 +1,37 @@
+"""Publishing after commit: the one place that tells other processes that events exist.
+
+Event rows are written in the same transaction as the change they describe. Only after the
+transaction commits does a notice go out, so a rolled-back transaction publishes nothing.
+"""
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from partnership.models import Event
+
+KEY = "live_event_ids"
+
+
+def _collect(session: Session, _flush_context) -> None:
+    ids = [obj.id for obj in session.new if isinstance(obj, Event)]
+    if ids:
+        session.info.setdefault(KEY, []).extend(ids)
+
+
+def _publish(session: Session) -> None:
+    ids = session.info.pop(KEY, None)
+    if ids and has_app_context() and (broker := current_app.extensions.get("live_broker")):
+        broker.publish(str(max(ids)))
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(KEY, None)
+
+
+def install() -> None:
+    """Listen on every session once per process (idempotent)."""
+    if not event.contains(Session, "after_flush", _collect):
+        event.listen(Session, "after_flush", _collect)
+        event.listen(Session, "after_commit", _publish)
+        event.listen(Session, "after_rollback", _forget)

@@ -1,0 +1,237 @@
+"""The lifecycle against DESIGN section 3, for every (status, action, side)."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from partnership.extensions import db
+from partnership.models import (
+    DeclineReason,
+    Event,
+    Outcome,
+    Referral,
+    ReferralStatus,
+    Role,
+    Service,
+)
+from partnership.referrals import lifecycle
+from partnership.referrals.lifecycle import Action, Details, Side
+from tests import factories
+
+S = ReferralStatus
+REFERRER, RECIPIENT = Side.REFERRER, Side.RECIPIENT
+
+# Written from DESIGN section 3 independently of the module's own table:
+# (status, action): (new status, sides allowed)
+EXPECTED = {
+    (S.DRAFT, "send"): (S.REQUESTED, {REFERRER}),
+    (S.DRAFT, "cancel"): (S.CANCELLED, {REFERRER}),
+    (S.REQUESTED, "accept"): (S.ACCEPTED, {RECIPIENT}),
+    (S.REQUESTED, "decline"): (S.REJECTED, {RECIPIENT}),
+    (S.REQUESTED, "cancel"): (S.CANCELLED, {REFERRER}),
+    (S.ACCEPTED, "start"): (S.IN_PROGRESS, {RECIPIENT}),
+    (S.ACCEPTED, "complete"): (S.COMPLETED, {RECIPIENT}),
+    (S.ACCEPTED, "cancel"): (S.CANCELLED, {REFERRER, RECIPIENT}),
+    (S.IN_PROGRESS, "hold"): (S.ON_HOLD, {RECIPIENT}),
+    (S.IN_PROGRESS, "complete"): (S.COMPLETED, {RECIPIENT}),
+    (S.IN_PROGRESS, "cancel"): (S.CANCELLED, {REFERRER, RECIPIENT}),
+    (S.ON_HOLD, "resume"): (S.IN_PROGRESS, {RECIPIENT}),
+    (S.ON_HOLD, "complete"): (S.COMPLETED, {RECIPIENT}),
+    (S.ON_HOLD, "cancel"): (S.CANCELLED, {REFERRER, RECIPIENT}),
+}
+
+DETAILS = {
+    Action.DECLINE: Details(reason=DeclineReason.NOT_ELIGIBLE),
+    Action.COMPLETE: Details(outcome=Outcome.NEED_MET),
+    Action.CANCEL: Details(note="Resident moved away"),
+}
+
+CASES = [(status, action, side) for status in S for action in Action for side in Side]
+
+
+@pytest.mark.parametrize(("status", "action", "side"), CASES, ids=lambda v: str(v))
+def test_every_status_action_and_side(app, partnership, status, action, side):
+    referral = factories.referral(partnership, status=status)
+    user = (
+        partnership.users[Role.CASEWORKER]
+        if side is REFERRER
+        else partnership.users[Role.COORDINATOR]
+    )
+    db.session.commit()
+    expected = EXPECTED.get((status, action.value))
+    if expected and side in expected[1]:
+        event = lifecycle.transition(referral, user, action, DETAILS.get(action))
+        db.session.commit()
+        assert referral.status is expected[0]
+        assert event.from_status is status and event.to_status is expected[0]
+        assert referral.version == 2
+    else:
+        with pytest.raises(lifecycle.NotAllowed):
+            lifecycle.transition(referral, user, action, DETAILS.get(action))
+        db.session.rollback()
+        assert db.session.get(Referral, referral.id).status is status
+        assert db.session.scalar(select(func.count()).select_from(Event)) == 0
+
+
+@pytest.mark.parametrize("role", [Role.LEAD, Role.ADMIN])
+def test_leads_and_admins_are_never_a_side(app, partnership, role):
+    referral = factories.referral(partnership)
+    user = partnership.users[role]
+    user.organisation = partnership.pantry  # even in the receiving organisation
+    db.session.commit()
+    assert lifecycle.sides(user, referral) == frozenset()
+    with pytest.raises(lifecycle.NotAllowed, match="not party"):
+        lifecycle.transition(referral, user, Action.ACCEPT)
+
+
+def test_allowed_actions_offer_exactly_the_permitted_ones(app, partnership):
+    referral = factories.referral(partnership, status=S.IN_PROGRESS)
+    recipient = partnership.users[Role.COORDINATOR]
+    referrer = partnership.users[Role.CASEWORKER]
+    assert lifecycle.allowed_actions(recipient, referral) == [
+        Action.HOLD,
+        Action.COMPLETE,
+        Action.CANCEL,
+    ]
+    assert lifecycle.allowed_actions(referrer, referral) == [Action.CANCEL]
+    assert lifecycle.allowed_actions(partnership.outsider, referral) == []
+
+
+@pytest.mark.parametrize(
+    ("action", "details", "message"),
+    [
+        (Action.DECLINE, Details(), "Select why"),
+        (Action.DECLINE, Details(reason=DeclineReason.OTHER), "Say why"),
+        (Action.ACCEPT, Details(outcome=Outcome.NEED_MET), "Only completing"),
+    ],
+)
+def test_missing_or_misplaced_details_are_refused(app, partnership, action, details, message):
+    referral = factories.referral(partnership)
+    with pytest.raises(lifecycle.Incomplete, match=message):
+        lifecycle.transition(referral, partnership.users[Role.COORDINATOR], action, details)
+
+
+def test_complete_needs_an_outcome_and_cancel_a_reason(app, partnership):
+    referral = factories.referral(partnership, status=S.ACCEPTED)
+    with pytest.raises(lifecycle.Incomplete, match="outcome"):
+        lifecycle.transition(referral, partnership.users[Role.COORDINATOR], Action.COMPLETE)
+    with pytest.raises(lifecycle.Incomplete, match="cancelled"):
+        lifecycle.transition(referral, partnership.users[Role.CASEWORKER], Action.CANCEL)
+
+
+def test_accept_takes_a_place_and_refuses_when_none_are_left(app, partnership):
+    service = factories.service(partnership.pantry, places=1)
+    first = factories.referral(partnership, to_service=service)
+    second = factories.referral(partnership, to_service=service)
+    db.session.commit()
+    coordinator = partnership.users[Role.COORDINATOR]
+    lifecycle.transition(first, coordinator, Action.ACCEPT)
+    db.session.commit()
+    assert db.session.get(Service, service.id).places_available == 0
+    with pytest.raises(lifecycle.NoPlacesLeft, match="No places are left"):
+        lifecycle.transition(second, coordinator, Action.ACCEPT)
+    db.session.rollback()
+    assert db.session.get(Referral, second.id).status is S.REQUESTED
+    # The coordinator can still decline it for capacity.
+    lifecycle.transition(
+        second, coordinator, Action.DECLINE, Details(reason=DeclineReason.NO_CAPACITY)
+    )
+    db.session.commit()
+    assert second.status is S.REJECTED and second.decline_reason is DeclineReason.NO_CAPACITY
+
+
+def test_services_without_a_place_limit_always_accept(app, partnership):
+    service = factories.service(partnership.pantry, places=None)
+    referral = factories.referral(partnership, to_service=service)
+    lifecycle.transition(referral, partnership.users[Role.COORDINATOR], Action.ACCEPT)
+    db.session.commit()
+    assert db.session.get(Service, service.id).places_available is None
+
+
+def test_a_stale_version_is_refused(app, partnership):
+    referral = factories.referral(partnership)
+    with pytest.raises(lifecycle.Stale):
+        lifecycle.transition(
+            referral, partnership.users[Role.COORDINATOR], Action.ACCEPT, expected_version=7
+        )
+
+
+def test_opened_is_recorded_once_and_only_for_the_recipient(app, partnership):
+    referral = factories.referral(partnership)
+    assert lifecycle.mark_opened(referral, partnership.users[Role.CASEWORKER]) is None
+    assert lifecycle.mark_opened(referral, partnership.users[Role.COORDINATOR]).kind == "opened"
+    assert lifecycle.mark_opened(referral, partnership.users[Role.COORDINATOR]) is None
+    db.session.commit()
+    kinds = db.session.scalars(select(Event.kind).where(Event.referral_id == referral.id)).all()
+    assert kinds == ["opened"]
+
+
+def test_assign_only_to_the_receiving_organisations_people(app, partnership):
+    referral = factories.referral(partnership)
+    coordinator = partnership.users[Role.COORDINATOR]
+    with pytest.raises(lifecycle.Incomplete):
+        lifecycle.assign(referral, coordinator, partnership.users[Role.CASEWORKER])
+    with pytest.raises(lifecycle.NotAllowed):
+        lifecycle.assign(referral, partnership.users[Role.CASEWORKER], coordinator)
+    event = lifecycle.assign(referral, coordinator, coordinator)
+    assert referral.assignee_id == coordinator.id and event.kind == "assigned"
+
+
+def _concurrent_accepts(app, referral_ids, coordinator_id):
+    def accept(referral_id):
+        with app.app_context():
+            from partnership.models import User
+
+            user = db.session.get(User, coordinator_id)
+            referral = db.session.get(Referral, referral_id)
+            try:
+                lifecycle.transition(referral, user, Action.ACCEPT)
+                db.session.commit()
+                return "accepted"
+            except lifecycle.NoPlacesLeft:
+                db.session.rollback()
+                return "no places"
+            except (lifecycle.Stale, lifecycle.NotAllowed):
+                db.session.rollback()
+                return "refused"
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(accept, referral_ids))
+
+
+def test_twenty_concurrent_accepts_against_five_places_book_exactly_five(app, partnership):
+    service = factories.service(partnership.pantry, places=5)
+    ids = [factories.referral(partnership, to_service=service).id for _ in range(20)]
+    coordinator_id = partnership.users[Role.COORDINATOR].id
+    db.session.commit()
+    outcomes = _concurrent_accepts(app, ids, coordinator_id)
+    assert outcomes.count("accepted") == 5
+    assert outcomes.count("no places") == 15
+    db.session.expire_all()
+    assert db.session.get(Service, service.id).places_available == 0
+    accepted = db.session.scalar(
+        select(func.count()).select_from(Referral).where(Referral.status == S.ACCEPTED)
+    )
+    assert accepted == 5
+
+
+def test_two_people_accepting_the_last_place_at_once(app, partnership):
+    service = factories.service(partnership.pantry, places=1)
+    ids = [factories.referral(partnership, to_service=service).id for _ in range(2)]
+    coordinator_id = partnership.users[Role.COORDINATOR].id
+    db.session.commit()
+    assert sorted(_concurrent_accepts(app, ids, coordinator_id)) == ["accepted", "no places"]
+
+
+def test_the_same_referral_accepted_twice_at_once_succeeds_once(app, partnership):
+    service = factories.service(partnership.pantry, places=3)
+    referral_id = factories.referral(partnership, to_service=service).id
+    coordinator_id = partnership.users[Role.COORDINATOR].id
+    db.session.commit()
+    outcomes = _concurrent_accepts(app, [referral_id] * 4, coordinator_id)
+    assert outcomes.count("accepted") == 1
+    db.session.expire_all()
+    assert db.session.get(Service, service.id).places_available == 2
