@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from partnership.admin.views import admin
     from partnership.api import api
     from partnership.auth.views import auth
+    from partnership.dashboards.views import dashboards
     from partnership.directory.views import directory
     from partnership.main.views import main
     from partnership.openreferral.views import openreferral
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(boxes)
     app.register_blueprint(making)
     app.register_blueprint(referrals)
+    app.register_blueprint(dashboards)
     app.register_blueprint(admin)
     app.register_blueprint(api)
 

@@ -33,6 +33,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     LIVE_CHANNEL = os.environ.get("LIVE_CHANNEL", "partnership:events")
     LIVE_HEARTBEAT_SECONDS = 15.0
+    # How long other neighbourhoods' figures in a dashboard's comparison table may be kept.
+    DASHBOARD_COMPARISON_SECONDS = int(os.environ.get("DASHBOARD_COMPARISON_SECONDS", "60"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -62,6 +64,7 @@ class TestConfig(Config):
     PARTNERSHIP_ENV = "test"
     TESTING = True
     REDIS_URL = None  # tests choose their broker explicitly
+    DASHBOARD_COMPARISON_SECONDS = 0  # every test counts afresh
     SECRET_KEY = "test-only-not-secret"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = True

@@ -22,6 +22,8 @@ def _items_for(user) -> list[tuple[str, str, Markup | None]]:
         )
     if user.has_role(Role.COORDINATOR):
         items.append(("Your services", url_for("services.mine"), None))
+    if user.role in (Role.LEAD, Role.ADMIN):
+        items.append(("Dashboards", url_for("dashboards.index"), None))
     if user.role is not Role.ADMIN:
         items.append(("Directory", url_for("directory.search"), None))
     if user.has_role(Role.ADMIN):

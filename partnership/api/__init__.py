@@ -23,4 +23,4 @@ def problem_response(error: Problem):
     return error.response()
 
 
-from partnership.api import openapi, referrals, services  # noqa: E402, F401  (routes)
+from partnership.api import dashboards, openapi, referrals, services  # noqa: E402, F401  (routes)

@@ -78,3 +78,15 @@ def test_the_live_indicator_says_when_it_is_connected(page):
     assert status.get_attribute("role") == "status"
     assert status.get_attribute("aria-live") == "polite"
     status.filter(has_text="Live updates: on").wait_for(timeout=5_000)
+
+
+def test_the_leads_dashboard_is_accessible_and_live(page):
+    sign_in(page, "lead@demo.example")
+    page.goto("/dashboards")
+    page.get_by_role("link", name="Ashbrook").first.click()
+    page.wait_for_url("**/neighbourhoods/*/dashboard**")
+    assert page.locator("#dashboard-counters").is_visible()
+    assert page.locator("svg[role=img] title").count() > 0
+    page.locator("#live-status").filter(has_text="Live updates: on").wait_for(timeout=5_000)
+    assert_page_is_sound(page)
+    screenshot(page, "dashboard")
