@@ -29,6 +29,7 @@ from wtforms.validators import (
 )
 
 from partnership.auth.forms import MIN_PASSWORD_LENGTH
+from partnership.forms import strip
 from partnership.models import Role, Sector
 from partnership.models.organisations import SECTOR_LABELS
 from partnership.structure import (
@@ -37,11 +38,6 @@ from partnership.structure import (
     check_ods_code,
     check_ons_code,
 )
-
-
-def _strip(value: str | None) -> str | None:
-    """Pasted names and addresses often carry stray spaces; they are never meant."""
-    return value.strip() if isinstance(value, str) else value
 
 
 def _rule(check):
@@ -73,7 +69,7 @@ class NeighbourhoodForm(FlaskForm):
     name = StringField(
         "Name",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(message="Enter the neighbourhood's name"),
             Length(max=120, message="Name must be 120 characters or fewer"),
@@ -92,7 +88,7 @@ class OrganisationForm(FlaskForm):
     name = StringField(
         "Name",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(message="Enter the organisation's name"),
             Length(max=200, message="Name must be 200 characters or fewer"),
@@ -133,7 +129,7 @@ class NeedForm(FlaskForm):
     name = StringField(
         "Name",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(message="Enter the need's name"),
             Length(max=120, message="Name must be 120 characters or fewer"),
@@ -165,7 +161,7 @@ class UserForm(FlaskForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(message="Enter the user's full name"),
             Length(max=120, message="Name must be 120 characters or fewer"),
@@ -174,7 +170,7 @@ class UserForm(FlaskForm):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             InputRequired(message="Enter the user's email address"),
             Email(message="Enter an email address in the correct format, like name@example.org"),

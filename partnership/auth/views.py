@@ -1,7 +1,5 @@
 """Signing in and out."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -9,6 +7,7 @@ from partnership.auth.forms import ChangePasswordForm, SignInForm
 from partnership.auth.passwords import verify_password
 from partnership.auth.sign_in import Refusal, attempt_sign_in, set_password
 from partnership.extensions import db, limiter, login_manager
+from partnership.forms import local_path
 from partnership.models import User
 
 auth = Blueprint("auth", __name__)
@@ -30,16 +29,6 @@ def load_user(token: str) -> User | None:
     return user
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only follow `next` to a path on this site."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
 @auth.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_SIGN_IN"], methods=["POST"])
 def sign_in():
@@ -51,7 +40,7 @@ def sign_in():
         result = attempt_sign_in(form.email.data, form.password.data)
         if result.user:
             login_user(result.user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+            return redirect(local_path(request.args.get("next")) or url_for("main.home"))
         refusal = result.refusal
         message = (
             "Too many failed attempts. You can try again in 15 minutes."

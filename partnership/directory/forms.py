@@ -14,12 +14,9 @@ from wtforms import BooleanField, SelectField, StringField, ValidationError
 from wtforms.validators import Length
 
 from partnership.directory.search import Filters
+from partnership.forms import strip
 
 OLDEST_AGE = 120
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 class _ChoiceFrom:
@@ -50,7 +47,7 @@ class DirectoryForm(FlaskForm):
         "Words",
         widget=GovTextInput(),
         description="In the service's name or description, or its organisation's name",
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=200, message="Enter 200 characters or fewer")],
     )
     need = SelectField(
@@ -69,7 +66,7 @@ class DirectoryForm(FlaskForm):
         "Resident's age",
         widget=GovTextInput(),
         description="Shows only services whose age range includes it",
-        filters=[_strip],
+        filters=[strip],
         validators=[_whole_age],
     )
     has_places = BooleanField("Has places now", widget=GovCheckboxInput())

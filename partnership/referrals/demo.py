@@ -14,12 +14,12 @@ import random
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
 from partnership.columns import utcnow
 from partnership.extensions import db
+from partnership.forms import LONDON
 from partnership.models import (
     AccessAction,
     AccessLog,
@@ -48,7 +48,6 @@ from partnership.referrals.lifecycle import STAMPS, Action, Details, assign, mar
 from partnership.referrals.messages import post_message
 from partnership.referrals.sending import ConsentGiven, forward, send_referral
 
-LONDON = ZoneInfo("Europe/London")
 HISTORY_DAYS = 182
 RESIDENTS = 300
 # Changing this seed changes every demo resident: a second run would add them all again.

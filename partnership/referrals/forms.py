@@ -17,6 +17,7 @@ from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from partnership.forms import strip
 from partnership.models import DeclineReason, Outcome
 from partnership.referrals.lifecycle import Action, Details
 from partnership.referrals.messages import MAX_MESSAGE
@@ -60,10 +61,6 @@ DONE = {
 }
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
 def _member(enum_class, value):
     try:
         return enum_class(value)
@@ -76,7 +73,7 @@ def _note(label: str, description: str = "") -> TextAreaField:
         label,
         widget=GovTextArea(),
         description=description,
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=MAX_NOTE, message="The note must be 2,000 characters or fewer")],
     )
 
@@ -135,7 +132,7 @@ class CancelForm(ActionForm):
         "Why are you cancelling the referral?",
         widget=GovTextArea(),
         description="The other organisation sees it.",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(message="Say why you are cancelling the referral"),
             Length(max=MAX_NOTE, message="The reason must be 2,000 characters or fewer"),
@@ -195,7 +192,7 @@ class MessageForm(FlaskForm):
         "Message",
         widget=GovTextArea(),
         description="Both organisations on the referral see it.",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(message="Enter a message"),
             Length(
@@ -218,7 +215,7 @@ class ForwardForm(FlaskForm):
         "Summary for the new service (optional)",
         widget=GovTextArea(),
         description="Leave empty to send the same summary as before.",
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=MAX_NOTE, message="The summary must be 2,000 characters or fewer")],
     )
     # The same form sent twice forwards once.

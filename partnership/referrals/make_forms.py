@@ -39,6 +39,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from partnership.forms import strip
 from partnership.models import ConsentGiver, ContactMethod, Urgency
 from partnership.referrals.residents import clean_nhs_number, valid_nhs_number
 
@@ -65,10 +66,6 @@ YES_NO = [SelectChoice(YES, "Yes"), SelectChoice(NO, "No")]
 POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _required_choice(label: str, message: str, choices, **kwargs) -> RadioField:
     return RadioField(
         label,
@@ -90,7 +87,7 @@ def _text(label: str, required: str | None, longest: int, what: str, **kwargs) -
         Length(max=longest, message=f"{what} must be {longest:,} characters or fewer")
     )
     return StringField(
-        label, widget=GovTextInput(), filters=[_strip], validators=validators, **kwargs
+        label, widget=GovTextInput(), filters=[strip], validators=validators, **kwargs
     )
 
 
@@ -98,7 +95,7 @@ def _area(label: str, longest: int, what: str, **kwargs) -> TextAreaField:
     return TextAreaField(
         label,
         widget=GovTextArea(),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=longest, message=f"{what} must be {longest:,} characters or fewer")],
         **kwargs,
     )
@@ -120,7 +117,7 @@ class SearchForm(FlaskForm):
     q = StringField(
         "Search by name, NHS number or postcode",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=100, message="Search must be 100 characters or fewer")],
     )
 
@@ -206,7 +203,7 @@ class NhsNumberForm(FlaskForm):
         "What is their NHS number? (optional)",
         widget=GovTextInput(),
         description="10 digits, like 943 476 5919. Leave it empty if you do not know it.",
-        filters=[_strip],
+        filters=[strip],
     )
     submit = _continue()
 
@@ -236,7 +233,7 @@ class AddressForm(FlaskForm):
         "Postcode (optional)",
         widget=GovTextInput(),
         description="Leave it empty if they have no fixed address",
-        filters=[_strip],
+        filters=[strip],
     )
     neighbourhood = _required_choice(
         "Which neighbourhood do they live in?", "Select the neighbourhood they live in", []
@@ -261,7 +258,7 @@ class ContactForm(FlaskForm):
     email = EmailField(
         "Email address (optional)",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             Optional(),
             Email(message="Enter an email address in the correct format, like name@example.org"),
@@ -346,7 +343,7 @@ class ConsentForm(FlaskForm):
         "What does the consent cover?",
         widget=GovTextArea(),
         description="For example, sharing their contact details and needs with the service",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(message="Enter what the consent covers"),
             Length(
@@ -379,7 +376,7 @@ class DetailsForm(FlaskForm):
         "Why are you referring them?",
         widget=GovCharacterCount(),
         description="What they need and anything the service should know before contacting them",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(message="Enter why you are referring them"),
             Length(

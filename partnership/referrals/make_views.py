@@ -8,7 +8,6 @@ resident's recorded details writes an access-log row.
 """
 
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -18,6 +17,7 @@ from partnership.access import log_access, may_see_resident, referral_or_404, re
 from partnership.columns import utcnow
 from partnership.directory.suggestions import Suggestion, record_unmet_need, suggest
 from partnership.extensions import db
+from partnership.forms import LONDON
 from partnership.models import (
     AccessAction,
     CapacityStatus,
@@ -62,7 +62,6 @@ from partnership.referrals.views import age_on
 
 making = Blueprint("making", __name__, url_prefix="/referrals/new")
 
-LONDON = ZoneInfo("Europe/London")
 SUGGESTIONS = 20
 LARGEST_ID = 2**31 - 1
 LONG_DETAILS = {

@@ -6,15 +6,14 @@ keep in the bank_holidays table. Urgent referrals are due in 2 working days, rou
 """
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
 
 from partnership.extensions import db
+from partnership.forms import LONDON
 from partnership.models import BankHoliday, Urgency
 
-LONDON = ZoneInfo("Europe/London")
 DEFAULT_DUE = {Urgency.URGENT: 2, Urgency.ROUTINE: 5}
 
 

@@ -7,7 +7,6 @@ in the same commit as anything else the request wrote.
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -19,6 +18,7 @@ from partnership.access import log_access, may_see_referral, referral_or_404, re
 from partnership.columns import utcnow
 from partnership.directory.suggestions import Suggestion, suggest
 from partnership.extensions import db
+from partnership.forms import LONDON
 from partnership.models import (
     AccessAction,
     CapacityStatus,
@@ -56,7 +56,6 @@ from partnership.referrals.messages import messages_for, post_message
 
 referrals = Blueprint("referrals", __name__, url_prefix="/referrals")
 
-LONDON = ZoneInfo("Europe/London")
 ACTIONS = "any(" + ", ".join(a.value for a in Action if a is not Action.SEND) + ")"
 # Refusals a person cannot put right by correcting the form: the page says why, with 409.
 CONFLICTS = (NotAllowed, NoPlacesLeft, Stale)

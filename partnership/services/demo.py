@@ -7,12 +7,12 @@ drama (0113 496 0000 to 0999), email addresses and websites end in .example.
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from partnership.columns import utcnow
 from partnership.extensions import db
+from partnership.forms import LONDON
 from partnership.models import (
     CapacityStatus,
     NeedCategory,
@@ -24,7 +24,6 @@ from partnership.models import (
 )
 from partnership.services.capacity import post_capacity
 
-LONDON = ZoneInfo("Europe/London")
 HISTORY_DAYS = 90
 
 OPEN, LIMITED, WAITLIST, FULL, CLOSED = (

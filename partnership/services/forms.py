@@ -27,6 +27,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from partnership.forms import strip
 from partnership.models import CapacityStatus, Service, WaitBand
 from partnership.services.capacity import MAX_NOTE, STATUS_WORDS, WAIT_BAND_WORDS
 
@@ -44,10 +45,6 @@ WAIT_BAND_CHOICES = [
 ]
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
 class CapacityForm(FlaskForm):
     status = RadioField(
         "Capacity now", widget=GovRadioInput(), choices=STATUS_CHOICES, validate_choice=False
@@ -56,7 +53,7 @@ class CapacityForm(FlaskForm):
         "Places left",
         widget=GovTextInput(),
         description="Leave empty if the service is not limited by places",
-        filters=[_strip],
+        filters=[strip],
     )
     wait_band = RadioField(
         "Expected wait (waiting list only)",
@@ -68,7 +65,7 @@ class CapacityForm(FlaskForm):
         "Short note (optional)",
         widget=GovTextInput(),
         description=f"For example, ‘Full until Monday’. Up to {MAX_NOTE} characters.",
-        filters=[_strip],
+        filters=[strip],
     )
     submit = SubmitField("Post capacity", widget=GovSubmitInput())
 
@@ -92,7 +89,7 @@ class CompactCapacityForm(CapacityForm):
         choices=[SelectChoice("", "No waiting list"), *WAIT_BAND_CHOICES],
         validate_choice=False,
     )
-    note = StringField("Note (optional)", widget=GovTextInput(), filters=[_strip])
+    note = StringField("Note (optional)", widget=GovTextInput(), filters=[strip])
     submit = SubmitField("Post", widget=GovSubmitInput())
 
 
@@ -118,7 +115,7 @@ class ServiceForm(FlaskForm):
     name = StringField(
         "Name of the service",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(message="Enter the name of the service"),
             Length(max=200, message="Name must be 200 characters or fewer"),
@@ -127,7 +124,7 @@ class ServiceForm(FlaskForm):
     description = TextAreaField(
         "What the service does",
         widget=GovTextArea(),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=5000, message="Description must be 5,000 characters or fewer")],
     )
     needs = SelectMultipleField(
@@ -146,7 +143,7 @@ class ServiceForm(FlaskForm):
     min_age = StringField(
         "Youngest age (optional)",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             WholeNumber(0, OLDEST_AGE, f"Enter the youngest age as a number from 0 to {OLDEST_AGE}")
         ],
@@ -154,7 +151,7 @@ class ServiceForm(FlaskForm):
     max_age = StringField(
         "Oldest age (optional)",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             WholeNumber(0, OLDEST_AGE, f"Enter the oldest age as a number from 0 to {OLDEST_AGE}")
         ],
@@ -163,13 +160,13 @@ class ServiceForm(FlaskForm):
         "Who it is for (optional)",
         widget=GovTextArea(),
         description="For example, ‘Residents on a low income or in receipt of benefits’",
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=2000, message="Eligibility must be 2,000 characters or fewer")],
     )
     contact_email = EmailField(
         "Email address (optional)",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             Optional(),
             Email(message="Enter an email address in the correct format, like name@example.org"),
@@ -179,7 +176,7 @@ class ServiceForm(FlaskForm):
     contact_phone = StringField(
         "Phone number (optional)",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             Optional(),
             Length(max=40, message="Phone number must be 40 characters or fewer"),
@@ -188,7 +185,7 @@ class ServiceForm(FlaskForm):
     website = StringField(
         "Website (optional)",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             Optional(),
             Length(max=500, message="Website must be 500 characters or fewer"),
@@ -199,7 +196,7 @@ class ServiceForm(FlaskForm):
         "How to refer (optional)",
         widget=GovTextArea(),
         description="What the service needs to know, and anything the resident should bring",
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=5000, message="How to refer must be 5,000 characters or fewer")],
     )
     submit = SubmitField("Save service", widget=GovSubmitInput())

@@ -2,8 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -15,6 +13,7 @@ from partnership.access import may_manage_service, requires_role
 from partnership.columns import utcnow
 from partnership.directory.record import freshness_words, is_stale
 from partnership.extensions import db, htmx
+from partnership.forms import LONDON, local_path
 from partnership.main.home import organisation_services
 from partnership.models import (
     CapacityStatus,
@@ -41,7 +40,6 @@ from partnership.services.forms import (
 services = Blueprint("services", __name__, url_prefix="/services")
 
 HISTORY_LENGTH = 20
-LONDON = ZoneInfo("Europe/London")
 # Where an htmx capacity post came from, and so which partial goes back in its place.
 PARTIALS = {
     "row": "partials/service-row.html",
@@ -75,14 +73,6 @@ def capacity_summary(service: Service) -> CapacitySummary:
 def capacity_form(service: Service) -> CompactCapacityForm:
     """The one-step capacity form for a row of the services table, filled in as things are."""
     return CompactCapacityForm(formdata=None).fill_from(service)
-
-
-def _local_path(value: str | None) -> str | None:
-    """A `next` page only if it is on this site: never send people elsewhere after a post."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return None
-    parts = urlsplit(value)
-    return None if parts.scheme or parts.netloc else value
 
 
 def _service_or_404(service_id: int) -> Service:
@@ -166,7 +156,7 @@ def capacity(service_id: int):
     row or summary it came from. Bad input comes back in place, and nothing is written.
     """
     service = _managed_or_404(service_id)
-    next_page = _local_path(request.args.get("next"))
+    next_page = local_path(request.args.get("next"))
     partial = PARTIALS.get(request.args.get("partial", "")) if htmx else None
     compact = partial == PARTIALS["row"]
     form = (CompactCapacityForm if compact else CapacityForm)()
