@@ -83,6 +83,10 @@ serve: install assets ## Serve with gunicorn in production mode (needs SECRET_KE
 	PARTNERSHIP_ENV=production $(FLASK) db upgrade
 	PARTNERSHIP_ENV=production $(VENV)/bin/gunicorn --config partnership/gunicorn.conf.py wsgi:app
 
+.PHONY: bench
+bench: install assets ## Measure at scale (1M referrals; BENCH_REFERRALS, BENCH_DATABASE_URL) into bench/RESULTS.md
+	$(PY) bench/run.py
+
 .PHONY: clean
 clean: ## Remove the built assets and the development database
 	rm -rf static instance

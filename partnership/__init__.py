@@ -2,7 +2,7 @@
 
 import os
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, g, redirect, request, url_for
 from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -111,12 +111,16 @@ def _init_templates(app: Flask) -> None:
 
     app.add_template_global(notification_count)
 
+    @app.template_global()
+    def navigation():
+        """Built once per request, and only by pages that show it (not by fragments)."""
+        if "navigation" not in g:
+            g.navigation = navigation_for(current_user, request.path)
+        return g.navigation
+
     @app.context_processor
     def inject_layout():
-        return {
-            "partnership_name": app.config["PARTNERSHIP_NAME"],
-            "navigation": navigation_for(current_user, request.path),
-        }
+        return {"partnership_name": app.config["PARTNERSHIP_NAME"]}
 
 
 def _require_password_change(app: Flask) -> None:

@@ -223,8 +223,10 @@ def create_api_token(email, name):
 
 
 def init_app(app: Flask) -> None:
+    from partnership.bench_data import bench_data_command
     from partnership.openreferral.commands import directory_cli
 
+    app.cli.add_command(bench_data_command)
     app.cli.add_command(directory_cli)
     app.cli.add_command(seed_demo_command)
     for group in (neighbourhoods_cli, organisations_cli, users_cli, tokens_cli):

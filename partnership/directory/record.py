@@ -157,6 +157,9 @@ def record_query(service_ids: Iterable[int] | Select, now: datetime) -> Select:
         )
         .where(
             Referral.to_service_id.in_(service_ids),
+            # Referrals are created as they are sent: the created_at bound lets the
+            # (to_service_id, created_at) index read only the last 90 days.
+            Referral.created_at >= now - RECORD_PERIOD,
             Referral.sent_at >= now - RECORD_PERIOD,
             responded_at.is_not(None),
         )

@@ -92,6 +92,15 @@ class Referral(db.Model):
             "idempotency_key",
             unique=True,
         ),
+        # Waiting referrals by organisation and age: the inbox's overdue count over millions.
+        Index(
+            "ix_referrals_waiting",
+            "to_organisation_id",
+            "urgency",
+            "sent_at",
+            sqlite_where=text("status = 'requested'"),
+            postgresql_where=text("status = 'requested'"),
+        ),
         CheckConstraint("version >= 1", name="version_positive"),
     )
 

@@ -3,9 +3,11 @@
 import http.client
 import json
 import os
+import queue
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import closing
 from pathlib import Path
@@ -127,16 +129,29 @@ class AppServer:
 
 
 class StreamReader:
-    """Reads Server-Sent Events frames from a live stream over a real socket."""
+    """Reads Server-Sent Events frames from a live stream over a real socket.
+
+    A thread reads lines as they come (a socket read that times out cannot be resumed),
+    and `frames` waits on them with a deadline.
+    """
 
     def __init__(self, port: int, token: str, last_event_id: int | None = None):
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         headers = {"Authorization": f"Bearer {token}"}
         if last_event_id is not None:
             headers["Last-Event-ID"] = str(last_event_id)
         self.connection.request("GET", "/live", headers=headers)
         self.response = self.connection.getresponse()
         assert self.response.status == 200, self.response.read()
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            for raw in self.response.fp:
+                self.lines.put(raw.decode())
+        except (OSError, ValueError):
+            pass  # closed by the test, or by the server stopping
 
     def frames(
         self, count: int, timeout: float = 10.0, kinds: set[str] | None = None
@@ -144,12 +159,11 @@ class StreamReader:
         """The next `count` frames (of the given event names), or fewer if time runs out."""
         found, fields = [], {}
         deadline = time.monotonic() + timeout
-        self.connection.sock.settimeout(0.5)
-        while len(found) < count and time.monotonic() < deadline:
+        while len(found) < count:
             try:
-                line = self.response.fp.readline().decode()
-            except TimeoutError:
-                continue
+                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                break
             line = line.rstrip("\n")
             if not line:
                 if fields.get("event") and (kinds is None or fields["event"] in kinds):
