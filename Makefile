@@ -24,9 +24,9 @@ help: ## List the targets
 
 $(VENV)/.installed: setup.cfg
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -qq --disable-pip-version-check --upgrade pip
 	$(PY) -c "$$REQUIREMENTS" > $(VENV)/requirements.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt
+	$(PY) -m pip install -qq --disable-pip-version-check -r $(VENV)/requirements.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
