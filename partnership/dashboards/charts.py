@@ -11,7 +11,7 @@ which a strict Content-Security-Policy allows.
 from collections.abc import Sequence
 from datetime import date
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from partnership.dashboards.suppression import SUPPRESSED, Published
 from partnership.dashboards.tables import Dashboard
@@ -53,11 +53,13 @@ def _short(label: str) -> str:
 def _tag(name: str, body: str = "", **attributes) -> Markup:
     """An SVG element; text in `body` and every attribute value are escaped, elements made
     here are not. Attribute names are written in Python (aria_labelledby, class_)."""
-    written = Markup(" ").join(
-        Markup('{}="{}"').format(key.rstrip("_").replace("_", "-"), value)
+    written = " ".join(
+        f'{key.rstrip("_").replace("_", "-")}="{escape(value)}"'
         for key, value in attributes.items()
     )
-    return Markup("<{0} {1}>{2}</{0}>").format(name, written, body)
+    # Plain string building with escape(): Markup.format per attribute was a third of the
+    # dashboard's chart time.
+    return Markup(f"<{name} {written}>{escape(body)}</{name}>")  # noqa: S704
 
 
 def _defs(chart_id: str) -> str:

@@ -21,9 +21,8 @@ A dashboard costs a fixed number of grouped queries, however long its period and
 many needs or services it has: see `dashboard_figures`.
 """
 
-import copy
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from flask import current_app
@@ -391,6 +390,14 @@ def all_neighbourhoods() -> list[Neighbourhood]:
 _comparisons: dict[tuple, tuple[float, dict[int, Headline]]] = {}
 
 
+def _copied(figures: dict[int, Headline]) -> dict[int, Headline]:
+    """Copies, so that no page can change what another will read (deepcopy took 30 ms)."""
+    return {
+        key: replace(headline, no_suitable_service=dict(headline.no_suitable_service))
+        for key, headline in figures.items()
+    }
+
+
 def comparison_headlines(period: Period, ids: list[int], on: date, own: int) -> dict[int, Headline]:
     """Every neighbourhood's headline figures for the comparison table, the others' kept
     for a short while (DASHBOARD_COMPARISON_SECONDS) in this process.
@@ -404,14 +411,14 @@ def comparison_headlines(period: Period, ids: list[int], on: date, own: int) -> 
     now = time.monotonic()
     kept = _comparisons.get(key)
     if seconds and kept and now - kept[0] < seconds:
-        figures = copy.deepcopy(kept[1])
+        figures = _copied(kept[1])
         figures.update(headlines(period, [own], on))
         return figures
     figures = headlines(period, ids, on)
     if seconds:
         if len(_comparisons) >= 64:
             _comparisons.clear()
-        _comparisons[key] = (now, copy.deepcopy(figures))
+        _comparisons[key] = (now, _copied(figures))
     return figures
 
 

@@ -175,17 +175,18 @@ def test_the_comparison_keeps_other_neighbourhoods_briefly_but_counts_its_own_af
 
     def counted(period, ids, on):
         calls.append(list(ids))
-        return {i: f"figures for {i} (call {len(calls)})" for i in ids}
+        return {i: figures.Headline(made=100 * len(calls) + i) for i in ids}
 
     monkeypatch.setattr(figures, "headlines", counted)
     monkeypatch.setattr(figures, "_comparisons", {})
     monkeypatch.setitem(app.config, "DASHBOARD_COMPARISON_SECONDS", 60)
     period = Period(date(2026, 9, 1), date(2026, 11, 23))
     first = figures.comparison_headlines(period, [1, 2, 3], date(2026, 11, 24), own=2)
+    first[1].made = -1  # a page changing what it was given changes nothing kept
     second = figures.comparison_headlines(period, [1, 2, 3], date(2026, 11, 24), own=3)
     assert calls == [[1, 2, 3], [3]]
-    assert first[1] == second[1] == "figures for 1 (call 1)"
-    assert second[3] == "figures for 3 (call 2)"
+    assert second[1].made == 101  # kept from the first count
+    assert second[3].made == 203  # counted afresh
     monkeypatch.setitem(app.config, "DASHBOARD_COMPARISON_SECONDS", 0)
     figures.comparison_headlines(period, [1, 2, 3], date(2026, 11, 24), own=1)
     assert calls[-1] == [1, 2, 3]
