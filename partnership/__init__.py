@@ -108,8 +108,10 @@ def _register_blueprints(app: Flask) -> None:
 def _init_templates(app: Flask) -> None:
     from partnership.navigation import navigation_for
     from partnership.referrals.notifications import notification_count
+    from partnership.words import local_time
 
     app.add_template_global(notification_count)
+    app.add_template_filter(local_time)
 
     @app.template_global()
     def navigation():

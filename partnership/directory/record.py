@@ -17,6 +17,7 @@ from partnership.columns import utcnow
 from partnership.extensions import db
 from partnership.models import CapacityStatus, Referral, Service
 from partnership.services.capacity import WAIT_BAND_WORDS, places_words
+from partnership.words import plural, time_since
 
 RECORD_PERIOD = timedelta(days=90)
 # Fewer answered referrals than this say more about chance than about the service.
@@ -24,23 +25,12 @@ ENOUGH_REFERRALS = 5
 STALE_AFTER = timedelta(days=7)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 # Freshness
 
 
 def freshness_words(updated_at: datetime, now: datetime) -> str:
     """How long ago, as people say it: "updated just now", "updated 2 hours ago"."""
-    seconds = (now - updated_at).total_seconds()
-    if seconds < 60:
-        return "updated just now"
-    if seconds < 3600:
-        return f"updated {_plural(int(seconds // 60), 'minute')} ago"
-    if seconds < 86400:
-        return f"updated {_plural(int(seconds // 3600), 'hour')} ago"
-    return f"updated {_plural(int(seconds // 86400), 'day')} ago"
+    return f"updated {time_since(updated_at, now)}"
 
 
 def is_stale(updated_at: datetime, now: datetime) -> bool:
@@ -94,8 +84,8 @@ def reply_time_words(seconds: float) -> str:
         return "in under an hour"
     hours = round(seconds / 3600)
     if hours < 24:
-        return f"in {_plural(hours, 'hour')}"
-    return f"in {_plural(max(1, round(seconds / 86400)), 'day')}"
+        return f"in {plural(hours, 'hour')}"
+    return f"in {plural(max(1, round(seconds / 86400)), 'day')}"
 
 
 @dataclass(frozen=True)

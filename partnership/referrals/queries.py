@@ -34,6 +34,7 @@ from partnership.models import (
     User,
 )
 from partnership.referrals.overdue import LONDON, bank_holidays, earliest_overdue_sent_date
+from partnership.words import day_words, time_since
 
 S = ReferralStatus
 PAGE_SIZE = 25
@@ -105,27 +106,10 @@ def event_label(kind: str) -> str:
 
 def ago(moment: datetime, now: datetime | None = None) -> str:
     """ "just now", "5 minutes ago", "2 hours ago", "3 days ago", then "on 3 March 2026"."""
-    seconds = int(((now or utcnow()) - moment).total_seconds())
-    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
-    if minutes < 1:
-        return "just now"
-    if hours < 1:
-        return f"{_plural(minutes, 'minute')} ago"
-    if days < 1:
-        return f"{_plural(hours, 'hour')} ago"
-    if days < 30:
-        return f"{_plural(days, 'day')} ago"
-    return f"on {day_words(moment)}"
-
-
-def _plural(number: int, unit: str) -> str:
-    return f"{number} {unit}{'' if number == 1 else 's'}"
-
-
-def day_words(moment: datetime) -> str:
-    """ "3 March 2026", the UK date of a moment."""
-    local = moment.astimezone(LONDON)
-    return f"{local.day} {local:%B %Y}"
+    now = now or utcnow()
+    if (now - moment).days >= 30:
+        return f"on {day_words(moment)}"
+    return time_since(moment, now)
 
 
 def short_day(moment: datetime) -> str:

@@ -62,16 +62,6 @@ CONFLICTS = (NotAllowed, NoPlacesLeft, Stale)
 FORWARD_CHOICES = 20
 
 
-@referrals.app_template_filter("local_time")
-def local_time(moment: datetime | None) -> str:
-    """ "3 March 2026 at 2:05pm", in the partnership's own time zone."""
-    if moment is None:
-        return ""
-    local = moment.astimezone(LONDON)
-    hour = local.hour % 12 or 12
-    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
-
-
 def _today() -> date:
     return utcnow().astimezone(LONDON).date()
 

@@ -1,7 +1,6 @@
 """A service's page, its capacity history, and coordinators managing their services."""
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -13,7 +12,7 @@ from partnership.access import may_manage_service, requires_role
 from partnership.columns import utcnow
 from partnership.directory.record import freshness_words, is_stale
 from partnership.extensions import db, htmx
-from partnership.forms import LONDON, local_path
+from partnership.forms import local_path
 from partnership.main.home import organisation_services
 from partnership.models import (
     CapacityStatus,
@@ -36,6 +35,7 @@ from partnership.services.forms import (
     ConfirmForm,
     ServiceForm,
 )
+from partnership.words import local_time
 
 services = Blueprint("services", __name__, url_prefix="/services")
 
@@ -95,13 +95,6 @@ class HistoryRow:
     by: str | None
 
 
-def _local_time(moment: datetime) -> str:
-    """ "3 March 2026 at 2:05pm", in the partnership's own time zone."""
-    local = moment.astimezone(LONDON)
-    hour = local.hour % 12 or 12
-    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
-
-
 def _history(service: Service) -> list[HistoryRow]:
     """The latest capacity posts, newest first."""
     posts = db.session.scalars(
@@ -113,7 +106,7 @@ def _history(service: Service) -> list[HistoryRow]:
     )
     return [
         HistoryRow(
-            posted=_local_time(post.posted_at),
+            posted=local_time(post.posted_at),
             capacity=capacity_words(post.status, post.places_available, post.wait_band),
             note=post.note,
             by=post.posted_by.name if post.posted_by else None,
