@@ -456,7 +456,10 @@ def test_the_recipient_assigns_a_colleague_then_no_one(partnership, as_role, coo
     submit(client, referral, "assignee", {"assignee": ""})
     assert reload(referral).assignee_id is None
     assert [
-        e.detail for e in db.session.scalars(select(Event).where(Event.kind == "assigned"))
+        e.detail
+        for e in db.session.scalars(
+            select(Event).where(Event.kind == "assigned").order_by(Event.id)
+        )
     ] == [
         {"assignee_id": coordinator.id},
         {"assignee_id": None},
