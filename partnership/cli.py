@@ -77,6 +77,19 @@ def list_neighbourhoods():
         click.echo(f"{n.name}\t{n.ons_code or '-'}")
 
 
+@neighbourhoods_cli.command("recount")
+def recount_neighbourhoods():
+    """Work the dashboards' daily counts out again from the referrals.
+
+    The app keeps them current itself; this repairs them after referrals were changed
+    outside it (by hand in the database, or restored from a backup)."""
+    from partnership.dashboards import daily
+
+    days = daily.recount()
+    db.session.commit()
+    click.echo(f"Counted the referrals again: {days} neighbourhood days.")
+
+
 organisations_cli = click.Group("organisations", help="Member organisations.")
 
 

@@ -6,6 +6,7 @@ from itertools import count
 from sqlalchemy import select
 
 from partnership.columns import utcnow
+from partnership.dashboards import daily
 from partnership.extensions import db
 from partnership.models import (
     CapacityStatus,
@@ -91,4 +92,6 @@ def referral(
     made = Referral(**values)
     db.session.add(made)
     db.session.flush()
+    # As sending does: the dashboards' daily summary counts it in the same transaction.
+    daily.count_sent(made)
     return made

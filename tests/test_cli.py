@@ -164,6 +164,23 @@ def test_neighbourhoods_list(app, partnership):
     assert output.splitlines() == ["Northside\tE05000001", "Southside\tE05000002"]
 
 
+def test_neighbourhoods_recount_repairs_the_dashboards_daily_counts(app, partnership):
+    from partnership.models import NeighbourhoodDay, ReferralStatus
+    from tests import factories
+
+    factories.referral(partnership, status=ReferralStatus.COMPLETED, sent_days_ago=9)
+    factories.referral(partnership)
+    db.session.execute(NeighbourhoodDay.__table__.update().values(made=99))  # changed by hand
+    db.session.commit()
+    assert (
+        "Counted the referrals again: 2 neighbourhood days."
+        in run(app, "neighbourhoods", "recount").output
+    )
+    db.session.expire_all()
+    days = db.session.scalars(select(NeighbourhoodDay).order_by(NeighbourhoodDay.day)).all()
+    assert [(d.made, d.completed) for d in days] == [(1, 1), (1, 0)]
+
+
 def test_organisations_list_shows_sector_and_neighbourhoods_served(app, partnership):
     lines = run(app, "organisations", "list").output.splitlines()
     assert "Southside Pantry\tvcse\tNorthside, Southside" in lines

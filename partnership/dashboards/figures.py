@@ -6,8 +6,8 @@ publishes these figures through the suppression rules.
 Definitions, in the words the page uses:
 
 - **Referrals made** in a period: referrals sent in it. A referral is created and sent in
-  one step, so its created_at is when it was sent; every query filters on the
-  neighbourhood and created_at, which the index ix_referrals_neighbourhood_created serves.
+  one step, so its created_at is when it was sent, and the UK day of created_at is the day
+  it is counted on.
 - **Accepted, declined, completed**: of the referrals made in the period, how many have
   been accepted (at any point, even if since completed or cancelled), declined, completed.
 - **Acceptance rate**: accepted ÷ answered (accepted or declined).
@@ -18,7 +18,10 @@ Definitions, in the words the page uses:
   recorded in the period for which no suitable service could be found.
 
 A dashboard costs a fixed number of grouped queries, however long its period and however
-many needs or services it has: see `dashboard_figures`.
+many needs or services it has: see `dashboard_figures`. The counts and the weekly trend
+read the daily summary (partnership.dashboards.daily); the medians and the flows by need
+and service read the referrals through ix_referrals_neighbourhood_created, which on
+PostgreSQL carries every column they use.
 """
 
 import time
@@ -26,10 +29,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, literal_column, select, union_all
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import and_, case, func, literal_column, select, union_all
 
 from partnership.columns import utcnow
+from partnership.dashboards import daily
 from partnership.dashboards.periods import Period, today
 from partnership.directory.record import STALE_AFTER, _seconds_between
 from partnership.extensions import db
@@ -38,6 +41,7 @@ from partnership.models import (
     DeclineReason,
     NeedCategory,
     Neighbourhood,
+    NeighbourhoodDay,
     Organisation,
     Referral,
     ReferralStatus,
@@ -159,39 +163,46 @@ def _on_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def _counts(
-    period: Period, ids: list[int], headlines: dict[int, Headline], *, medians: bool
-) -> None:
-    """The counts for every neighbourhood in one scan, and with `medians` the medians too,
-    from PostgreSQL's percentile aggregate (the median of an even number of values is the
-    mean of the middle two, as `_medians_by_window` finds it)."""
-    columns = [
-        func.count(),
-        _number_of(ACCEPTED),
-        _number_of(DECLINED),
-        _number_of(COMPLETED),
-        _number_of(DECLINED_FOR_CAPACITY),
-    ]
-    if medians:
-        for moment, condition in STEPS.values():
-            seconds = _seconds_between(Referral.sent_at, moment)
-            columns += [
-                _number_of(condition),
-                func.percentile_cont(0.5).within_group(seconds).filter(condition),
-            ]
+def _counts(period: Period, ids: list[int], headlines: dict[int, Headline]) -> None:
+    """Every neighbourhood's counts from the daily summary: neighbourhoods × days rows."""
+    rows = db.session.execute(
+        select(
+            NeighbourhoodDay.neighbourhood_id,
+            *[func.sum(getattr(NeighbourhoodDay, name)) for name in daily.COUNTS],
+        )
+        .where(
+            NeighbourhoodDay.neighbourhood_id.in_(ids),
+            NeighbourhoodDay.day >= period.start,
+            NeighbourhoodDay.day <= period.end,
+        )
+        .group_by(NeighbourhoodDay.neighbourhood_id)
+    )
+    for neighbourhood_id, *counts in rows:
+        headline = headlines[neighbourhood_id]
+        for name, value in zip(daily.COUNTS, counts, strict=True):
+            setattr(headline, name, int(value or 0))
+
+
+def _medians(period: Period, ids: list[int], headlines: dict[int, Headline]) -> None:
+    """Median days to accept and to complete for every neighbourhood, from PostgreSQL's
+    percentile aggregate over the referrals themselves (a median needs every value; the
+    dashboards' index carries them, so only the index is read). The median of an even
+    number of values is the mean of the middle two, as `_medians_by_window` finds it."""
+    columns = []
+    for moment, condition in STEPS.values():
+        seconds = _seconds_between(Referral.sent_at, moment)
+        columns += [
+            _number_of(condition),
+            func.percentile_cont(0.5).within_group(seconds).filter(condition),
+        ]
     rows = db.session.execute(
         select(Referral.neighbourhood_id, *columns)
         .where(*_made(period, ids))
         .group_by(Referral.neighbourhood_id)
     )
-    for neighbourhood_id, made, accepted, declined, completed, for_capacity, *middle in rows:
-        headline = headlines[neighbourhood_id]
-        headline.made, headline.accepted = made, accepted
-        headline.declined, headline.completed = declined, completed
-        headline.declined_for_capacity = for_capacity
-        if middle:
-            _set_medians(headline, "accept", *middle[:2])
-            _set_medians(headline, "complete", *middle[2:])
+    for neighbourhood_id, *middle in rows:
+        _set_medians(headlines[neighbourhood_id], "accept", *middle[:2])
+        _set_medians(headlines[neighbourhood_id], "complete", *middle[2:])
 
 
 def _set_medians(headline: Headline, step: str, timed: int, seconds: float | None) -> None:
@@ -267,58 +278,37 @@ def _no_suitable_service(period: Period, ids: list[int], headlines: dict[int, He
 
 
 def headlines(period: Period, neighbourhood_ids: list[int], on: date) -> dict[int, Headline]:
-    """Each neighbourhood's headline figures, however many neighbourhoods: four queries
-    with the bank holidays on PostgreSQL, five on SQLite (the medians apart)."""
+    """Each neighbourhood's headline figures, however many neighbourhoods: five queries
+    with the bank holidays."""
     found = {neighbourhood_id: Headline() for neighbourhood_id in neighbourhood_ids}
     if neighbourhood_ids:
-        percentiles = _on_postgresql()  # an aggregate for medians
-        _counts(period, neighbourhood_ids, found, medians=percentiles)
-        if not percentiles:
+        _counts(period, neighbourhood_ids, found)
+        if _on_postgresql():  # an aggregate for medians
+            _medians(period, neighbourhood_ids, found)
+        else:
             _medians_by_window(period, neighbourhood_ids, found)
         _overdue(on, neighbourhood_ids, found)
         _no_suitable_service(period, neighbourhood_ids, found)
     return found
 
 
-def _week_number(period: Period):
-    """Which of the period's weeks a referral was made in, counting from 0, exact in UK
-    time: PostgreSQL finds it by binary search over the week boundaries (width_bucket),
-    SQLite with one CASE over them."""
-    boundaries = period.week_boundaries()
-    if not boundaries:
-        return literal_column("0")
-    if _on_postgresql():
-        moments = [literal(moment, Referral.created_at.type) for moment in boundaries]
-        return func.width_bucket(Referral.created_at, postgresql.array(moments))
-    return case(
-        *[(Referral.created_at < moment, n) for n, moment in enumerate(boundaries)],
-        else_=len(boundaries),
-    )
-
-
 def weeks(period: Period, neighbourhood_id: int) -> list[Week]:
     """Referrals made each week, and how many of them were accepted, declined, completed:
-    one query however many weeks."""
-    made = (
-        select(
-            _week_number(period).label("week"),
-            case((ACCEPTED, 1), else_=0).label("accepted"),
-            case((DECLINED, 1), else_=0).label("declined"),
-            case((COMPLETED, 1), else_=0).label("completed"),
-        )
-        .where(*_made(period, [neighbourhood_id]))
-        .subquery()
-    )
+    the period's days from the daily summary, added up by week (weeks start on the
+    period's first day)."""
+    names = ("made", "accepted", "declined", "completed")
     rows = db.session.execute(
-        select(
-            made.c.week,
-            func.count(),
-            func.sum(made.c.accepted),
-            func.sum(made.c.declined),
-            func.sum(made.c.completed),
-        ).group_by(made.c.week)
+        select(NeighbourhoodDay.day, *[getattr(NeighbourhoodDay, name) for name in names]).where(
+            NeighbourhoodDay.neighbourhood_id == neighbourhood_id,
+            NeighbourhoodDay.day >= period.start,
+            NeighbourhoodDay.day <= period.end,
+        )
     )
-    by_week = {number: counts for number, *counts in rows}
+    by_week: dict[int, list[int]] = {}
+    for day, *counts in rows:
+        week = by_week.setdefault((day - period.start).days // 7, [0] * len(names))
+        for position, value in enumerate(counts):
+            week[position] += value
     return [
         Week(starts, *by_week.get(number, (0, 0, 0, 0)))
         for number, starts in enumerate(period.week_starts())

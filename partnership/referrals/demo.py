@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select, update
 
 from partnership.columns import utcnow
+from partnership.dashboards import daily
 from partnership.extensions import db
 from partnership.forms import LONDON
 from partnership.models import (
@@ -1234,6 +1235,8 @@ def _play(people: list[Person], partnership: Partnership, started: datetime) -> 
             plan.stamps["updated_at"] = at
     sent = [plan for plan in plans if plan.referral is not None]
     _backdate(sent, started)
+    # Backdating moved each referral to the day its story made it on.
+    daily.recount()
     return len(sent)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 
 from partnership.columns import utcnow
+from partnership.dashboards import daily
 from partnership.extensions import db
 from partnership.models import (
     DeclineReason,
@@ -219,6 +220,7 @@ def transition(
     to_status = rule[0]
     from_status = referral.status
     now = utcnow()
+    counted_before = daily.tally(referral)
 
     values = {"status": to_status, "version": Referral.version + 1, "updated_at": now}
     if stamp := STAMPS.get(to_status):
@@ -262,6 +264,7 @@ def transition(
     )
     db.session.flush()
     db.session.refresh(referral)
+    daily.count_change(counted_before, daily.tally(referral))
     return event
 
 

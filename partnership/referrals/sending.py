@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from partnership.access import log_access
 from partnership.columns import utcnow
+from partnership.dashboards import daily
 from partnership.extensions import db
 from partnership.models import (
     OPEN_STATUSES,
@@ -137,6 +138,7 @@ def send_referral(
         detail={"forwarded_from": forwarded_from.id} if forwarded_from else {},
     )
     log_access(user, resident.id, AccessAction.CHANGE, "sent a referral", referral_id=referral.id)
+    daily.count_sent(referral)
     db.session.commit()
     return referral, True
 

@@ -1,0 +1,150 @@
+"""The dashboards' daily summary: each neighbourhood's referrals by the UK day they were
+made, counted by what has become of them (made, accepted, declined, completed, declined
+for lack of capacity).
+
+It is kept current in the transaction that changes a referral: sending adds the referral
+to its day, and each change of status moves it between the counts
+(partnership.referrals.sending and partnership.referrals.lifecycle call `count_change`).
+A dashboard then reads neighbourhoods × days rows, however many referrals there are.
+Anything that writes referrals in bulk (the demo, the bench data) calls `recount`, which
+works the whole summary out again from the referrals.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from partnership.extensions import db
+from partnership.models import DeclineReason, NeighbourhoodDay, Referral, ReferralStatus
+from partnership.referrals.overdue import LONDON
+
+COUNTS = ("made", "accepted", "declined", "completed", "declined_for_capacity")
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What one referral adds to its neighbourhood's day: 1 or 0 in each count."""
+
+    neighbourhood_id: int
+    day: date
+    accepted: int
+    declined: int
+    completed: int
+    declined_for_capacity: int
+    made: int = 1
+
+
+def day_made(created_at: datetime) -> date:
+    """The UK day a referral was made, the day the dashboards count it on."""
+    return created_at.astimezone(LONDON).date()
+
+
+def tally(referral: Referral) -> Tally | None:
+    """What the referral adds to its day; None while it has not been sent (a draft counts
+    nowhere). Takes a referral or a row with its columns."""
+    if referral.sent_at is None:
+        return None
+    declined = referral.status is ReferralStatus.REJECTED
+    for_capacity = declined and referral.decline_reason is DeclineReason.NO_CAPACITY
+    return Tally(
+        neighbourhood_id=referral.neighbourhood_id,
+        day=day_made(referral.created_at),
+        accepted=int(referral.accepted_at is not None),
+        declined=int(declined),
+        completed=int(referral.status is ReferralStatus.COMPLETED),
+        declined_for_capacity=int(for_capacity),
+    )
+
+
+def _insert():
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(NeighbourhoodDay)
+
+
+def count_change(before: Tally | None, after: Tally | None) -> None:
+    """Move a referral's contribution from `before` to `after` in the summary, in the
+    caller's transaction: an upsert of the day's row adding the difference, so changes
+    made at once by different people add up rather than overwrite each other."""
+    differences: dict[tuple[int, date], Counter] = {}
+    for sign, counted in ((-1, before), (1, after)):
+        if counted is None:
+            continue
+        key = (counted.neighbourhood_id, counted.day)
+        difference = differences.setdefault(key, Counter())
+        for name in COUNTS:
+            difference[name] += sign * getattr(counted, name)
+    for (neighbourhood_id, day), difference in sorted(differences.items()):
+        values = {name: difference[name] for name in COUNTS}
+        if not any(values.values()):
+            continue
+        statement = _insert().values(neighbourhood_id=neighbourhood_id, day=day, **values)
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["neighbourhood_id", "day"],
+                set_={
+                    name: getattr(NeighbourhoodDay, name) + getattr(statement.excluded, name)
+                    for name in COUNTS
+                },
+            )
+        )
+
+
+def count_sent(referral: Referral) -> None:
+    """A referral has just been sent: add it to its day."""
+    count_change(None, tally(referral))
+
+
+RECOUNT_POSTGRESQL = text(
+    """
+    INSERT INTO neighbourhood_days
+        (neighbourhood_id, day, made, accepted, declined, completed, declined_for_capacity)
+    SELECT neighbourhood_id,
+           (created_at AT TIME ZONE 'Europe/London')::date,
+           count(*),
+           count(*) FILTER (WHERE accepted_at IS NOT NULL),
+           count(*) FILTER (WHERE status = 'rejected'),
+           count(*) FILTER (WHERE status = 'completed'),
+           count(*) FILTER (WHERE status = 'rejected' AND decline_reason = 'no-capacity')
+    FROM referrals
+    WHERE sent_at IS NOT NULL
+    GROUP BY 1, 2
+    """
+)
+
+
+def recount() -> int:
+    """Work the whole summary out again from the referrals, in the caller's transaction;
+    returns how many days it holds. PostgreSQL does it in one statement; SQLite, which
+    knows no time zones, through Python."""
+    db.session.execute(delete(NeighbourhoodDay))
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(RECOUNT_POSTGRESQL)
+    else:
+        days: dict[tuple[int, date], Counter] = {}
+        for referral in db.session.execute(
+            select(
+                Referral.neighbourhood_id,
+                Referral.created_at,
+                Referral.sent_at,
+                Referral.accepted_at,
+                Referral.status,
+                Referral.decline_reason,
+            )
+        ):
+            if (counted := tally(referral)) is None:
+                continue
+            day = days.setdefault((counted.neighbourhood_id, counted.day), Counter())
+            for name in COUNTS:
+                day[name] += getattr(counted, name)
+        if days:
+            db.session.execute(
+                NeighbourhoodDay.__table__.insert(),
+                [
+                    {"neighbourhood_id": hood, "day": day} | {n: counts[n] for n in COUNTS}
+                    for (hood, day), counts in days.items()
+                ],
+            )
+    return db.session.scalar(select(db.func.count()).select_from(NeighbourhoodDay))
