@@ -481,6 +481,20 @@ def displayed(value, kind: str) -> str:
     return f"{value:,}"
 
 
+NUMERIC = (COUNT, RATE, DAYS, PLACES)
+
+
+def shown_rows(table: Table, columns: tuple[Column, ...]) -> list[tuple[dict, list]]:
+    """Each row with its cells as the page shows them, (text, numeric) after the label's
+    text: worked out here once rather than cell by cell in the template, which was most of
+    a dashboard's template time."""
+    kinds = [(column.key, column.kind, column.kind in NUMERIC) for column in columns]
+    return [
+        (row, [(displayed(row[key], kind), numeric) for key, kind, numeric in kinds])
+        for row in table.rows
+    ]
+
+
 def csv_value(value, kind: str):
     """A published figure as a CSV file gives it: numbers unformatted, rates in percent."""
     if value is None:

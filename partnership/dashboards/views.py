@@ -6,9 +6,20 @@ look, and anyone else gets 404, whatever else is wrong with the request.
 
 import re
 from datetime import date
+from functools import partial
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
+from markupsafe import Markup
 
 from partnership.access import requires_role
 from partnership.dashboards import (
@@ -26,6 +37,7 @@ from partnership.dashboards.tables import (
     displayed,
     publish,
     published_headline,
+    shown_rows,
 )
 from partnership.models import Neighbourhood, Role
 
@@ -36,6 +48,12 @@ dashboards = Blueprint("dashboards", __name__)
 def dashboard_figure(value, kind: str) -> str:
     """A published figure as the page shows it ("<5", "85%", "1,234")."""
     return displayed(value, kind)
+
+
+@dashboards.app_template_global()
+def dashboard_rows(table, columns) -> list:
+    """A published table's rows with their cells as shown (partials/dashboard-table.html)."""
+    return shown_rows(table, tuple(columns))
 
 
 def _neighbourhood_or_404(neighbourhood_id: int) -> Neighbourhood:
@@ -63,6 +81,34 @@ def _form_values(period: periods.Period | None) -> dict[str, str]:
     return {"weeks": "dates"} | _date_inputs("from", period.start) | _date_inputs("to", period.end)
 
 
+PERIOD_FORMS_KEPT = 256
+
+
+def period_form(neighbourhood: Neighbourhood, entered: dict, errors: dict) -> Markup:
+    """The period form, rendered once per neighbourhood and choice while it has no errors.
+
+    Its GOV.UK radios and date inputs are a third of a dashboard's template time, and every
+    lead's page shows one of a handful of choices (4, 12 or 52 weeks, or dates).
+    """
+    # An autoescaped template's output, so safe to mark as markup.
+    form = partial(
+        render_template,
+        "partials/dashboard-period.html",
+        neighbourhood=neighbourhood,
+        entered=entered,
+        errors=errors,
+    )
+    if errors:
+        return Markup(form())  # noqa: S704
+    kept = current_app.extensions.setdefault("dashboard_period_forms", {})
+    key = (neighbourhood.id, tuple(sorted((k, str(v)) for k, v in entered.items())))
+    if key not in kept:
+        if len(kept) >= PERIOD_FORMS_KEPT:
+            kept.clear()
+        kept[key] = Markup(form())  # noqa: S704
+    return kept[key]
+
+
 @dashboards.route("/dashboards")
 @requires_role(Role.LEAD, Role.ADMIN)
 def index():
@@ -84,7 +130,7 @@ def dashboard(neighbourhood_id: int):
             "views/dashboards/dashboard.html",
             neighbourhood=neighbourhood,
             errors=error.errors,
-            entered=_form_values(None),
+            period_form=period_form(neighbourhood, _form_values(None), error.errors),
         )
     published = publish(dashboard_figures(neighbourhood, period))
     compared = published.tables["neighbourhoods"].rows
@@ -101,7 +147,7 @@ def dashboard(neighbourhood_id: int):
         period=period,
         charts=charts_for(published),
         errors={},
-        entered=_form_values(period),
+        period_form=period_form(neighbourhood, _form_values(period), {}),
     )
 
 

@@ -291,6 +291,43 @@ def test_a_period_typed_in_gov_uk_date_inputs(northside, lead_client):
     assert counters(iso.get_data(as_text=True)) == counters(page)
 
 
+def _period_form(page: str) -> tuple[str | None, dict[str, str]]:
+    """The recent-weeks choice checked, and the values in the date inputs."""
+    checked = re.search(r'<input[^>]*name="weeks"[^>]*value="(\d+)"[^>]*checked', page)
+    dates = dict(re.findall(r'name="((?:from|to)-(?:day|month|year))"[^>]*value="([^"]*)"', page))
+    return (checked.group(1) if checked else None), dates
+
+
+def test_the_period_form_always_shows_the_period_chosen(northside, lead_client, admin_client):
+    """The form is kept once rendered: each choice, neighbourhood and error still gets its
+    own."""
+    for weeks in ("4", "52", "4", "12"):
+        page = lead_client.get(page_of(northside), query_string={"weeks": weeks}).get_data(
+            as_text=True
+        )
+        assert _period_form(page) == (weeks, {})
+    start = today() - timedelta(days=30)
+    query = {"from": start.isoformat(), "to": today().isoformat()}
+    page = lead_client.get(page_of(northside), query_string=query).get_data(as_text=True)
+    assert _period_form(page) == (
+        None,
+        {
+            "from-day": str(start.day),
+            "from-month": str(start.month),
+            "from-year": str(start.year),
+            "to-day": str(today().day),
+            "to-month": str(today().month),
+            "to-year": str(today().year),
+        },
+    )
+    wrong = lead_client.get(page_of(northside), query_string={"from": "2026-02-30"})
+    wrong = wrong.get_data(as_text=True)
+    assert "The start date must be a real date" in wrong and "govuk-input--error" in wrong
+    south = f"/neighbourhoods/{northside.south.id}/dashboard"
+    page = admin_client.get(south, query_string={"weeks": "4"}).get_data(as_text=True)
+    assert f'action="{south}"' in page and _period_form(page) == ("4", {})
+
+
 @pytest.mark.parametrize(
     "query",
     [
