@@ -484,6 +484,8 @@ def main() -> int:
         if not result.latencies_ms:
             row.why = f"not measured: the page answered {result.statuses}"
         rows.append(row)
+        year = measure(f"{path}?weeks=52", lead.cookie_header, max_requests=600)
+        rows.append(Row("d2", "(d) the same dashboard, last 52 weeks", year.summary("d2")))
 
         log("(e) accept contention")
         first, second, _ = accept_contention(server.base, info)
