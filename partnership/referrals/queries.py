@@ -6,7 +6,8 @@ listing them writes no access log. The referral page shows the resident to the t
 parties and logs each view.
 
 Each page costs a fixed handful of queries whatever its length: bank holidays, the filter
-choices, one grouped count for every tab, and one joined query for the rows.
+choices, the counts by status and the overdue count for the tabs, and one joined query for
+the rows.
 """
 
 import math
@@ -188,14 +189,20 @@ def _tab_clause(tab: Tab, overdue):
 
 
 def _tab_counts(tabs: tuple[Tab, ...], conditions: list, overdue) -> list[TabCount]:
-    """Every tab's count from one grouped query."""
-    rows = db.session.execute(
-        select(Referral.status, func.count(), func.sum(case((overdue, 1), else_=0)))
-        .where(*conditions)
-        .group_by(Referral.status)
-    ).all()
-    by_status = {status: count for status, count, _ in rows}
-    late = sum(late or 0 for _, _, late in rows)
+    """Every tab's count from two queries: the referrals by status, then the overdue ones.
+
+    Apart, each is read from an index alone (the box's index by status, and the partial
+    index of waiting referrals); counting the overdue ones in the same scan as a CASE
+    made PostgreSQL read every referral's row: 50 ms and more for a busy organisation.
+    """
+    by_status = dict(
+        db.session.execute(
+            select(Referral.status, func.count()).where(*conditions).group_by(Referral.status)
+        ).all()
+    )
+    late = 0
+    if by_status.get(S.REQUESTED):
+        late = db.session.scalar(select(func.count()).where(*conditions, overdue))
     return [
         TabCount(
             tab,

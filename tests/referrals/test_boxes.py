@@ -4,6 +4,7 @@ Expectations are worked out here from the referrals each test makes, never by as
 partnership.referrals.queries.
 """
 
+import html
 import re
 import threading
 from datetime import UTC, date, datetime, timedelta
@@ -312,6 +313,52 @@ def test_the_filter_form_works_without_javascript(varied, as_role):
     assert 'type="submit"' in form.group(1)
 
 
+def _filter_panel(page: str) -> dict:
+    """What the filter panel shows: the tab it keeps, the choices selected, the assignees
+    offered, and where each "remove this filter" link goes."""
+    form = re.search(r'<form method="get" action="/inbox"[^>]*>(.*?)</form>', page, re.S).group(1)
+    assignees = re.search(r'<select[^>]*name="assignee"[^>]*>(.*?)</select>', form, re.S)
+    return {
+        "tab": re.search(r'name="tab" value="([^"]*)"', form).group(1),
+        "selected": re.findall(r'<option value="([^"]+)" selected', form),
+        "assignees": re.findall(r">([^<]+)</option>", assignees.group(1)),
+        "removes": [
+            html.unescape(href)
+            for href in re.findall(r'<a class="moj-filter__tag" href="([^"]+)"', page)
+        ],
+    }
+
+
+def test_the_filter_panel_always_shows_this_request_s_choices(varied, partnership, as_role):
+    """The panel is kept once rendered: every tab, filter, stray value in the address and
+    new colleague still gets its own."""
+    client = as_role(Role.COORDINATOR)
+    food, south = varied["food"], varied["south"]
+    assert _filter_panel(get(client, f"/inbox?need={food}")) == {
+        "tab": "new",
+        "selected": [str(food)],
+        "assignees": ["Anyone or no one", "Assigned to me", "Unassigned", "Pat Pantry"],
+        "removes": ["/inbox"],
+    }
+    closed = _filter_panel(get(client, "/inbox?tab=closed"))
+    assert (closed["tab"], closed["selected"], closed["removes"]) == ("closed", [], [])
+    for stray in ("999", "998"):
+        panel = _filter_panel(get(client, f"/inbox?need={stray}&neighbourhood={south}"))
+        assert panel["selected"] == [str(south)]
+        assert panel["removes"] == [f"/inbox?need={stray}"]
+    db.session.add(
+        User(
+            email="sam@pantry.example.org",
+            name="Sam Shelf",
+            organisation=partnership.pantry,
+            role=Role.COORDINATOR,
+            password_hash="not used in these tests",
+        )
+    )
+    db.session.commit()
+    assert "Sam Shelf" in _filter_panel(get(client, f"/inbox?need={food}"))["assignees"]
+
+
 # Sorting
 
 
@@ -439,8 +486,8 @@ def test_the_boxes_cost_the_same_number_of_queries_for_1_row_or_25(partnership, 
             assert len(row_ids(get(clients[url], url))) in (1, 25)
         finally:
             sa_event.remove(db.engine, "before_cursor_execute", count)
-        # One grouped count for every tab, one joined query for the rows.
-        assert sum("FROM referrals" in statement for statement in seen) == 2, url
+        # The counts by status, the overdue count (only when some are waiting), the rows.
+        assert sum("FROM referrals" in statement for statement in seen) == 3, url
         return len(seen)
 
     colleague = _colleague(partnership)
