@@ -65,7 +65,11 @@ def unread_count(user: User, cap: int | None = None) -> int:
         *mine,
     )
     if cap is not None:
-        received, sent = received.limit(cap), sent.limit(cap)
+        # Newest first, so each is a backward scan of its (organisation, id) index that
+        # stops at the cap: without an order PostgreSQL chose a sequential scan of the
+        # events table for a busy organisation (8 ms against 0.3 ms at 5 million events).
+        received = received.order_by(Event.id.desc()).limit(cap)
+        sent = sent.order_by(Event.id.desc()).limit(cap)
     both = union_all(received.subquery().select(), sent.subquery().select()).subquery()
     total = db.session.scalar(select(func.count()).select_from(both)) or 0
     return min(total, cap) if cap is not None else total
