@@ -6,13 +6,11 @@ look, and anyone else gets 404, whatever else is wrong with the request.
 
 import re
 from datetime import date
-from functools import partial
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -39,6 +37,7 @@ from partnership.dashboards.tables import (
     published_headline,
     shown_rows,
 )
+from partnership.fragments import rendered_once
 from partnership.models import Neighbourhood, Role
 
 dashboards = Blueprint("dashboards", __name__)
@@ -81,32 +80,14 @@ def _form_values(period: periods.Period | None) -> dict[str, str]:
     return {"weeks": "dates"} | _date_inputs("from", period.start) | _date_inputs("to", period.end)
 
 
-PERIOD_FORMS_KEPT = 256
-
-
 def period_form(neighbourhood: Neighbourhood, entered: dict, errors: dict) -> Markup:
-    """The period form, rendered once per neighbourhood and choice while it has no errors.
-
-    Its GOV.UK radios and date inputs are a third of a dashboard's template time, and every
-    lead's page shows one of a handful of choices (4, 12 or 52 weeks, or dates).
-    """
-    # An autoescaped template's output, so safe to mark as markup.
-    form = partial(
-        render_template,
-        "partials/dashboard-period.html",
-        neighbourhood=neighbourhood,
-        entered=entered,
-        errors=errors,
-    )
+    """The period form; while it has no errors, rendered once per neighbourhood and choice
+    (every lead's page shows one of a handful: 4, 12 or 52 weeks, or dates)."""
+    context = {"neighbourhood": neighbourhood, "entered": entered, "errors": errors}
     if errors:
-        return Markup(form())  # noqa: S704
-    kept = current_app.extensions.setdefault("dashboard_period_forms", {})
+        return Markup(render_template("partials/dashboard-period.html", **context))  # noqa: S704
     key = (neighbourhood.id, tuple(sorted((k, str(v)) for k, v in entered.items())))
-    if key not in kept:
-        if len(kept) >= PERIOD_FORMS_KEPT:
-            kept.clear()
-        kept[key] = Markup(form())  # noqa: S704
-    return kept[key]
+    return rendered_once(key, "partials/dashboard-period.html", **context)
 
 
 @dashboards.route("/dashboards")
