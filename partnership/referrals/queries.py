@@ -428,6 +428,22 @@ def inbox(user: User, args: Mapping[str, str]) -> Box:
     total = next(count.count for count in tabs if count.tab == tab)
     page, pages = _paging(choose_page(args), total)
 
+    order = (
+        _ordered(inbox_sort_column(sort.key), sort.descending),
+        _ordered(Referral.sent_at, sort.descending),
+        _ordered(Referral.id, sort.descending),
+    )
+    # The page's referrals first, from the inbox index alone where it can; then the names
+    # for those 25 only. Joining first made PostgreSQL join and sort all 10,000 closed
+    # referrals of a busy organisation for every page of its closed tab.
+    on_page = (
+        select(Referral.id)
+        .where(*conditions, _tab_clause(tab, overdue))
+        .order_by(*order)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+        .subquery()
+    )
     From = aliased(Organisation)
     Assignee = aliased(User)
     rows = db.session.execute(
@@ -445,19 +461,13 @@ def inbox(user: User, args: Mapping[str, str]) -> Box:
             Assignee.name.label("assignee"),
             overdue.label("overdue"),
         )
+        .join(on_page, on_page.c.id == Referral.id)
         .join(NeedCategory, NeedCategory.id == Referral.need_id)
         .join(Neighbourhood, Neighbourhood.id == Referral.neighbourhood_id)
         .join(Service, Service.id == Referral.to_service_id)
         .join(From, From.id == Referral.from_organisation_id)
         .outerjoin(Assignee, Assignee.id == Referral.assignee_id)
-        .where(*conditions, _tab_clause(tab, overdue))
-        .order_by(
-            _ordered(inbox_sort_column(sort.key), sort.descending),
-            _ordered(Referral.sent_at, sort.descending),
-            _ordered(Referral.id, sort.descending),
-        )
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        .order_by(*order)
     ).all()
     return Box(
         tabs=tabs,
