@@ -35,6 +35,8 @@ class Config:
     LIVE_HEARTBEAT_SECONDS = 15.0
     # How long other neighbourhoods' figures in a dashboard's comparison table may be kept.
     DASHBOARD_COMPARISON_SECONDS = int(os.environ.get("DASHBOARD_COMPARISON_SECONDS", "60"))
+    # How long a service's 90-day response record may be kept for ranking suggestions.
+    DIRECTORY_RECORD_SECONDS = int(os.environ.get("DIRECTORY_RECORD_SECONDS", "60"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -65,6 +67,7 @@ class TestConfig(Config):
     TESTING = True
     REDIS_URL = None  # tests choose their broker explicitly
     DASHBOARD_COMPARISON_SECONDS = 0  # every test counts afresh
+    DIRECTORY_RECORD_SECONDS = 0
     SECRET_KEY = "test-only-not-secret"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = True

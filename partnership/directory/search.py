@@ -11,7 +11,6 @@ from datetime import datetime
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from partnership.columns import utcnow
 from partnership.directory.record import DirectoryEntry, entries_for
 from partnership.extensions import db
 from partnership.models import CapacityStatus, Organisation, Service
@@ -123,7 +122,7 @@ def find_services(
         .offset((number - 1) * per_page)
     )
     return ResultsPage(
-        entries=entries_for(list(services), now=now or utcnow()),
+        entries=entries_for(list(services), now=now),
         total=total,
         number=number,
         per_page=per_page,

@@ -5,22 +5,22 @@ The referral flow calls `suggest` to offer the best services first, and
 dashboards count as unmet need (DESIGN section 3).
 """
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
 from partnership.columns import utcnow
 from partnership.directory.record import (
-    ENOUGH_REFERRALS,
     STALE_AFTER,
     ResponseRecord,
     capacity_words,
     freshness_words,
     is_stale,
-    record_from_row,
-    record_query,
+    kept_response_records,
+    response_records,
 )
 from partnership.directory.search import admits_age, covers, has_places_now, meets_need
 from partnership.extensions import db
@@ -49,6 +49,14 @@ def _reason(
     return " · ".join(parts)
 
 
+def _record_rank(record: ResponseRecord) -> tuple:
+    """Enough data first, then quicker median reply to the hour (halves round up), then a
+    higher share accepted."""
+    if not record.enough_data:
+        return (1, 0, 0.0)
+    return (0, math.floor(record.median_seconds / 3600 + 0.5), -record.accepted_share)
+
+
 def suggest(
     need_id: int,
     neighbourhood_id: int,
@@ -66,50 +74,50 @@ def suggest(
     can still decide between two services that differ only by chance. An empty list
     means no eligible service: record it with `record_unmet_need`.
     """
+    explicit_now = now is not None
     now = now or utcnow()
     neighbourhood = db.session.get(Neighbourhood, neighbourhood_id)
     if neighbourhood is None:
         raise ValueError(f"there is no neighbourhood {neighbourhood_id}")
     eligible = [meets_need(need_id)] + ([admits_age(age)] if age is not None else [])
-    record = record_query(select(Service.id).where(*eligible), now).subquery()
-    covered = case((covers(neighbourhood_id), 1), else_=0)
-    enough = func.coalesce(record.c.answered, 0) >= ENOUGH_REFERRALS
-    rows = db.session.execute(
+    # Each eligible service's standing before its record, in name order: the sort below is
+    # stable, so name (then id) settles what nothing else does.
+    standings = db.session.execute(
         select(
-            Service,
-            covered.label("covered"),
-            record.c.answered,
-            record.c.accepted,
-            record.c.median_seconds,
-        )
-        .outerjoin(record, record.c.service_id == Service.id)
-        .where(*eligible)
-        .options(joinedload(Service.organisation))
-        .order_by(
-            covered.desc(),
+            Service.id,
+            case((covers(neighbourhood_id), 0), else_=1),
             case(
                 (has_places_now(), 0),
                 (Service.capacity_status == CapacityStatus.WAITLIST, 1),
                 else_=2,
             ),
             case((Service.capacity_updated_at < now - STALE_AFTER, 1), else_=0),
-            case((enough, 0), else_=1),
-            case((enough, func.round(record.c.median_seconds / 3600)), else_=None),
-            case((enough, record.c.accepted * 1.0 / record.c.answered), else_=None).desc(),
-            Service.name,
-            Service.id,
         )
-        .limit(limit)
-    )
+        .where(*eligible)
+        .order_by(Service.name, Service.id)
+    ).all()
+    if explicit_now:
+        records = response_records([row[0] for row in standings], now=now)
+    else:
+        records = kept_response_records(row[0] for row in standings)
+    best = sorted(standings, key=lambda row: (*row[1:], *_record_rank(records[row[0]])))[:limit]
+    services = {
+        service.id: service
+        for service in db.session.scalars(
+            select(Service)
+            .options(joinedload(Service.organisation))
+            .where(Service.id.in_([row[0] for row in best]))
+        )
+    }
     suggestions = []
-    for service, is_covered, answered, accepted, median_seconds in rows:
-        service_record = record_from_row(answered, accepted, median_seconds)
+    for service_id, uncovered, *_ in best:
+        service, covered = services[service_id], not uncovered
         suggestions.append(
             Suggestion(
                 service=service,
-                covers_neighbourhood=bool(is_covered),
-                record=service_record,
-                reason=_reason(service, neighbourhood, bool(is_covered), service_record, now),
+                covers_neighbourhood=covered,
+                record=records[service_id],
+                reason=_reason(service, neighbourhood, covered, records[service_id], now),
             )
         )
     return suggestions

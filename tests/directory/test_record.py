@@ -222,3 +222,31 @@ def test_each_result_shows_who_runs_it_its_capacity_and_places(
     food = result_entry(response, "Food Bank")
     assert "Northside Surgery (NHS)" in food
     assert "Open</strong> Places available: 4." in food
+
+
+def test_records_are_kept_for_a_while_for_ranking_suggestions(
+    app, directory, make_service, make_referrals, monkeypatch
+):
+    from partnership.directory import record as records_module
+
+    monkeypatch.setitem(app.config, "DIRECTORY_RECORD_SECONDS", 60)
+    monkeypatch.setitem(app.extensions, "kept_response_records", {})
+    clock = [1000.0]
+    monkeypatch.setattr(records_module.time, "monotonic", lambda: clock[0])
+    quick, slow = make_service("Quick Pantry"), make_service("Slow Pantry")
+    make_referrals(quick, accepted=5, response=HOURS)
+    db.session.commit()
+
+    kept = records_module.kept_response_records([quick.id])
+    assert kept[quick.id].answered == 5
+
+    # Five more answers: within the minute the kept record stands; a service not yet
+    # asked about is worked out afresh.
+    make_referrals(quick, declined=5, response=HOURS)
+    make_referrals(slow, accepted=5, response=HOURS)
+    db.session.commit()
+    clock[0] += 59
+    again = records_module.kept_response_records([quick.id, slow.id])
+    assert (again[quick.id].answered, again[slow.id].answered) == (5, 5)
+    clock[0] += 2
+    assert records_module.kept_response_records([quick.id])[quick.id].answered == 10
