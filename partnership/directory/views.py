@@ -8,6 +8,7 @@ from partnership.directory.forms import DirectoryForm
 from partnership.directory.search import ResultsPage, find_services
 from partnership.directory.suggestions import suggest
 from partnership.extensions import db, htmx
+from partnership.fragments import rendered_once
 from partnership.models import NeedCategory, Neighbourhood, Role
 
 directory = Blueprint("directory", __name__, url_prefix="/directory")
@@ -50,11 +51,24 @@ def search():
     if htmx and htmx.target == RESULTS_ID and not htmx.history_restore_request:
         response = make_response(render_template("partials/directory-results.html", **context))
     else:
+        context["filter_form"] = _filter_form(form)
         response = make_response(render_template("views/directory/search.html", **context))
     # Same URL, two bodies: caches must keep them apart.
     response.vary.add("HX-Request")
     response.vary.add("HX-Target")
     return response
+
+
+def _filter_form(form: DirectoryForm):
+    """The filters as typed, with any errors: everything they show follows from the
+    filters in the address and the needs and neighbourhoods on offer, so the rendering is
+    kept for those (the GOV.UK selects of 50 neighbourhoods cost 10 ms a page)."""
+    key = (
+        tuple((name, tuple(request.args.getlist(name))) for name in FILTERS),
+        tuple(form.need.choices),
+        tuple(form.neighbourhood.choices),
+    )
+    return rendered_once(key, "partials/directory-filters.html", form=form, results_id=RESULTS_ID)
 
 
 def _page_url(number: int) -> str:

@@ -173,3 +173,21 @@ def test_page_links_carry_only_the_filters(caseworker_client, directory, make_se
     page = page_text(response)
     assert 'href="/directory?words=service&amp;page=2" rel="next"' in page
     assert "_scheme" not in page
+
+
+def test_the_filters_always_show_what_this_request_typed(caseworker_client, directory):
+    """The filter form is kept once rendered: each set of filters still gets its own."""
+
+    def shown(query: str) -> tuple:
+        page = caseworker_client.get(f"/directory?{query}").get_data(as_text=True)
+        form = re.search(r'<form method="get" action="/directory".*?</form>', page, re.S).group(0)
+        selected = re.findall(r'<option value="([^"]*)" selected', form)
+        age = re.search(r'<input[^>]*name="age"[^>]*>', form).group(0)
+        value = re.search(r'value="([^"]*)"', age)
+        return selected, value.group(1) if value else "", "govuk-input--error" in age
+
+    food, housing = str(directory.food.id), str(directory.housing.id)
+    assert shown(f"need={food}&age=40") == ([food], "40", False)
+    assert shown(f"need={housing}&age=40") == ([housing], "40", False)
+    assert shown("age=abc") == ([], "abc", True)
+    assert shown(f"need={food}&age=40") == ([food], "40", False)
