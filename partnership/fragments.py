@@ -12,6 +12,12 @@ from markupsafe import Markup
 KEPT = 512
 
 
+def rendered(template: str, **context) -> Markup:
+    """`template` rendered as markup to put in a page, kept nowhere."""
+    # The output of an autoescaped template, so safe to mark as markup.
+    return Markup(render_template(template, **context))  # noqa: S704
+
+
 def rendered_once(key: tuple, template: str, **context) -> Markup:
     """`template` rendered with `context`, or the same rendering kept from before."""
     kept = current_app.extensions.setdefault("rendered_fragments", {})
@@ -20,6 +26,5 @@ def rendered_once(key: tuple, template: str, **context) -> Markup:
     if found is None:
         if len(kept) >= KEPT:
             kept.clear()
-        # The output of an autoescaped template, so safe to mark as markup.
-        found = kept[full_key] = Markup(render_template(template, **context))  # noqa: S704
+        found = kept[full_key] = rendered(template, **context)
     return found

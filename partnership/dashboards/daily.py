@@ -119,8 +119,12 @@ def recount() -> int:
     """Work the whole summary out again from the referrals, in the caller's transaction;
     returns how many days it holds. PostgreSQL does it in one statement; SQLite, which
     knows no time zones, through Python."""
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        # A referral sent meanwhile would otherwise add a day between the two statements.
+        db.session.execute(text("LOCK TABLE neighbourhood_days IN EXCLUSIVE MODE"))
     db.session.execute(delete(NeighbourhoodDay))
-    if db.session.get_bind().dialect.name == "postgresql":
+    if postgresql:
         db.session.execute(RECOUNT_POSTGRESQL)
     else:
         days: dict[tuple[int, date], Counter] = {}

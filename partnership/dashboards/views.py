@@ -37,7 +37,7 @@ from partnership.dashboards.tables import (
     published_headline,
     shown_rows,
 )
-from partnership.fragments import rendered_once
+from partnership.fragments import rendered, rendered_once
 from partnership.models import Neighbourhood, Role
 
 dashboards = Blueprint("dashboards", __name__)
@@ -85,7 +85,7 @@ def period_form(neighbourhood: Neighbourhood, entered: dict, errors: dict) -> Ma
     (every lead's page shows one of a handful: 4, 12 or 52 weeks, or dates)."""
     context = {"neighbourhood": neighbourhood, "entered": entered, "errors": errors}
     if errors:
-        return Markup(render_template("partials/dashboard-period.html", **context))  # noqa: S704
+        return rendered("partials/dashboard-period.html", **context)
     key = (neighbourhood.id, tuple(sorted((k, str(v)) for k, v in entered.items())))
     return rendered_once(key, "partials/dashboard-period.html", **context)
 

@@ -191,3 +191,10 @@ def test_the_filters_always_show_what_this_request_typed(caseworker_client, dire
     assert shown(f"need={housing}&age=40") == ([housing], "40", False)
     assert shown("age=abc") == ([], "abc", True)
     assert shown(f"need={food}&age=40") == ([food], "40", False)
+
+
+def test_words_typed_into_the_filters_are_not_kept_in_memory(app, caseworker_client, directory):
+    page = caseworker_client.get("/directory?words=Quillfeather").get_data(as_text=True)
+    assert 'value="Quillfeather"' in page
+    kept = app.extensions.get("rendered_fragments", {})
+    assert not any("Quillfeather" in str(key) + str(value) for key, value in kept.items())
