@@ -11,6 +11,7 @@ works the whole summary out again from the referrals.
 """
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -64,20 +65,22 @@ def _insert():
     return (postgresql if dialect == "postgresql" else sqlite).insert(NeighbourhoodDay)
 
 
+def _by_day(signed: Iterable[tuple[int, Tally | None]]) -> dict[tuple[int, date], dict]:
+    """Tallies added up by (neighbourhood, day), each taken `sign` times (1 or -1)."""
+    days: dict[tuple[int, date], Counter] = {}
+    for sign, counted in signed:
+        if counted is not None:
+            day = days.setdefault((counted.neighbourhood_id, counted.day), Counter())
+            for name in COUNTS:
+                day[name] += sign * getattr(counted, name)
+    return {key: {name: day[name] for name in COUNTS} for key, day in days.items()}
+
+
 def count_change(before: Tally | None, after: Tally | None) -> None:
     """Move a referral's contribution from `before` to `after` in the summary, in the
     caller's transaction: an upsert of the day's row adding the difference, so changes
     made at once by different people add up rather than overwrite each other."""
-    differences: dict[tuple[int, date], Counter] = {}
-    for sign, counted in ((-1, before), (1, after)):
-        if counted is None:
-            continue
-        key = (counted.neighbourhood_id, counted.day)
-        difference = differences.setdefault(key, Counter())
-        for name in COUNTS:
-            difference[name] += sign * getattr(counted, name)
-    for (neighbourhood_id, day), difference in sorted(differences.items()):
-        values = {name: difference[name] for name in COUNTS}
+    for (neighbourhood_id, day), values in sorted(_by_day([(-1, before), (1, after)]).items()):
         if not any(values.values()):
             continue
         statement = _insert().values(neighbourhood_id=neighbourhood_id, day=day, **values)
@@ -127,8 +130,7 @@ def recount() -> int:
     if postgresql:
         db.session.execute(RECOUNT_POSTGRESQL)
     else:
-        days: dict[tuple[int, date], Counter] = {}
-        for referral in db.session.execute(
+        referrals = db.session.execute(
             select(
                 Referral.neighbourhood_id,
                 Referral.created_at,
@@ -137,18 +139,14 @@ def recount() -> int:
                 Referral.status,
                 Referral.decline_reason,
             )
-        ):
-            if (counted := tally(referral)) is None:
-                continue
-            day = days.setdefault((counted.neighbourhood_id, counted.day), Counter())
-            for name in COUNTS:
-                day[name] += getattr(counted, name)
+        )
+        days = _by_day((1, tally(referral)) for referral in referrals)
         if days:
             db.session.execute(
                 NeighbourhoodDay.__table__.insert(),
                 [
-                    {"neighbourhood_id": hood, "day": day} | {n: counts[n] for n in COUNTS}
-                    for (hood, day), counts in days.items()
+                    {"neighbourhood_id": hood, "day": day, **values}
+                    for (hood, day), values in days.items()
                 ],
             )
     return db.session.scalar(select(db.func.count()).select_from(NeighbourhoodDay))

@@ -20,7 +20,6 @@ from partnership.directory.record import (
     freshness_words,
     is_stale,
     kept_response_records,
-    response_records,
 )
 from partnership.directory.search import admits_age, covers, has_places_now, meets_need
 from partnership.extensions import db
@@ -74,8 +73,7 @@ def suggest(
     can still decide between two services that differ only by chance. An empty list
     means no eligible service: record it with `record_unmet_need`.
     """
-    explicit_now = now is not None
-    now = now or utcnow()
+    given_now, now = now, now or utcnow()
     neighbourhood = db.session.get(Neighbourhood, neighbourhood_id)
     if neighbourhood is None:
         raise ValueError(f"there is no neighbourhood {neighbourhood_id}")
@@ -96,10 +94,7 @@ def suggest(
         .where(*eligible)
         .order_by(Service.name, Service.id)
     ).all()
-    if explicit_now:
-        records = response_records([row[0] for row in standings], now=now)
-    else:
-        records = kept_response_records(row[0] for row in standings)
+    records = kept_response_records((row[0] for row in standings), given_now)
     best = sorted(standings, key=lambda row: (*row[1:], *_record_rank(records[row[0]])))[:limit]
     services = {
         service.id: service
