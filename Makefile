@@ -71,7 +71,7 @@ browser: ## Install Debian's chromium for the browser tests, if it is missing
 
 .PHONY: test
 test: install assets browser ## Run the tests (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: $(VENV)/.installed ## Check the code with ruff

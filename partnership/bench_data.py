@@ -30,6 +30,7 @@ from pathlib import Path
 import click
 from sqlalchemy import func, select, text
 
+from partnership import clock
 from partnership.auth.passwords import hash_password
 from partnership.auth.tokens import create_token
 from partnership.config import INSTANCE
@@ -1091,7 +1092,7 @@ def generate(
     began = time.monotonic()
     rng = random.Random(seed)  # noqa: S311  (reproducible data, not secrets)
     scale = Scale.for_referrals(n)
-    now_dt = datetime.now(UTC).replace(microsecond=0)
+    now_dt = clock.now().replace(microsecond=0)
     now, start = now_dt.timestamp(), (now_dt - timedelta(days=SPAN_DAYS)).timestamp()
     postgresql = db.engine.dialect.name == "postgresql"
     result = Generated()

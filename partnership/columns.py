@@ -1,17 +1,13 @@
 """Column types shared by the models (kept free of the app so the base class can use them)."""
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy import BigInteger, DateTime, Enum, Integer
 from sqlalchemy.types import TypeDecorator
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -24,7 +20,7 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime given; use partnership.columns.utcnow()")
+            raise ValueError("naive datetime given; use partnership.clock.now()")
         return value.astimezone(UTC)
 
     def process_result_value(self, value, dialect):

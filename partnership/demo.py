@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from partnership import clock
 from partnership.auth.passwords import hash_password, verify_password
 from partnership.auth.sign_in import clear_lockout, set_password
-from partnership.columns import utcnow
 from partnership.extensions import db
 from partnership.models import Event, Neighbourhood, Organisation, Role, Sector, User
 from partnership.reference import seed_reference_data
@@ -169,7 +169,7 @@ def seed_demo(*, with_referrals: bool = True) -> list[DemoUser]:
 
 def _mark_old_news_seen() -> None:
     """Demo logins start with the last two days' events unread, not months of history."""
-    cutoff = utcnow() - timedelta(days=2)
+    cutoff = clock.now() - timedelta(days=2)
     seen = db.session.scalar(select(func.max(Event.id)).where(Event.created_at < cutoff))
     db.session.execute(
         update(User)

@@ -1,10 +1,8 @@
 """What every form in the product shares."""
 
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 # People in the partnership read and type dates and times as they are in England.
-LONDON = ZoneInfo("Europe/London")
 
 
 def strip(value: str | None) -> str | None:

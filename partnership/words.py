@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from partnership.forms import LONDON
+from partnership.clock import LONDON
 
 
 def plural(count: int, word: str) -> str:

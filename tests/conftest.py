@@ -10,18 +10,33 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask.testing import FlaskClient
 
-from partnership import create_app
+from partnership import clock, create_app
 from partnership.auth.passwords import hash_password
 from partnership.extensions import db
 from partnership.models import Neighbourhood, Organisation, Role, Sector, User
+from tests import pinned
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("REDIS_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DATABASES = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 PASSWORD = "correct horse battery"
+
+
+def pytest_configure(config):
+    """The whole run starts at `tests.pinned.NOW`, whatever the machine's date, and ticks on
+    from there (so time never runs backwards under a signed cookie's timestamp)."""
+    time_machine.travel(pinned.NOW, tick=True).start()
+
+
+@pytest.fixture
+def clock_at():
+    """For a test that needs another moment: `clock_at.move_to(instant)`; undone after."""
+    with time_machine.travel(clock.now(), tick=True) as traveller:
+        yield traveller
 
 
 def _check_services() -> list[str]:

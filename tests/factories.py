@@ -5,7 +5,7 @@ from itertools import count
 
 from sqlalchemy import select
 
-from partnership.columns import utcnow
+from partnership import clock
 from partnership.dashboards import daily
 from partnership.extensions import db
 from partnership.models import (
@@ -70,7 +70,7 @@ def referral(
 ) -> Referral:
     """A referral from the partnership's surgery (its caseworker) to a pantry service."""
     to_service = to_service or service(partnership.pantry, places=5)
-    sent = utcnow() - timedelta(days=sent_days_ago)
+    sent = clock.now() - timedelta(days=sent_days_ago)
     number = next(_numbers)
     values = {
         "reference": f"REF-TEST-{number:06d}",

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from partnership import clock
 from partnership.admin.people import deactivate, set_temporary_password
 from partnership.auth.passwords import verify_password
 from partnership.auth.tokens import revoke_token, user_for_token
-from partnership.columns import utcnow
 from partnership.extensions import db
 from partnership.models import ApiToken, Organisation, Role, Sector, SignInLockout, User
 
@@ -123,7 +123,7 @@ def test_seed_demo_repairs_demo_logins_that_stopped_working(app):
     deactivate(admin)
     set_temporary_password(caseworker, "someone else's password")
     coordinator.role = Role.CASEWORKER
-    locked_until = utcnow() + timedelta(minutes=15)
+    locked_until = clock.now() + timedelta(minutes=15)
     db.session.add(SignInLockout(email=lead.email, failed_attempts=5, locked_until=locked_until))
     db.session.commit()
     for user, role in ((caseworker, "caseworker"), (lead, "lead"), (admin, "admin")):

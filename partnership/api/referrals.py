@@ -4,12 +4,11 @@ The rules are the web's: partnership.referrals.lifecycle and .sending decide, an
 partnership.access decides who sees what (404 for anyone not party, never 403).
 """
 
-from datetime import date
-
 from flask import jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from partnership import clock
 from partnership.access import log_access, may_see_referral, may_see_resident
 from partnership.api import api
 from partnership.api.auth import api_user
@@ -65,7 +64,7 @@ def summary_document(referral: Referral, user: User, holidays=None) -> dict:
     overdue = waiting and is_overdue(
         referral.sent_at,
         referral.urgency,
-        date.today(),
+        clock.today(),
         bank_holidays() if holidays is None else holidays,
     )
     return ReferralSummary(

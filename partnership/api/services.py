@@ -3,13 +3,13 @@
 from flask import jsonify
 from sqlalchemy import select
 
+from partnership import clock
 from partnership.access import may_manage_service
 from partnership.api import api
 from partnership.api.auth import api_user
 from partnership.api.openapi import ProblemDocument, documented
 from partnership.api.schemas import CapacityPost, ServiceDocument, ServicePage, ServiceQuery
 from partnership.api.validation import json_body, query_args
-from partnership.columns import utcnow
 from partnership.directory.record import DirectoryEntry, entries_for
 from partnership.directory.search import Filters, find_services
 from partnership.extensions import db
@@ -171,4 +171,4 @@ def put_capacity(service_id: int):
             ],
         ) from None
     db.session.commit()
-    return jsonify(service_document(entries_for([service], now=utcnow())[0]))
+    return jsonify(service_document(entries_for([service], now=clock.now())[0]))

@@ -11,8 +11,8 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
+from partnership import clock
 from partnership.auth.passwords import hash_password, needs_rehash, verify_password
-from partnership.columns import utcnow
 from partnership.extensions import db
 from partnership.models import SignInLockout, User
 from partnership.models.accounts import normalise_email
@@ -32,7 +32,7 @@ class SignInResult:
 
 def attempt_sign_in(email: str, password: str) -> SignInResult:
     email = normalise_email(email)
-    now = utcnow()
+    now = clock.now()
     lockout = db.session.get(SignInLockout, email)
     if lockout and lockout.locked_until and lockout.locked_until > now:
         return SignInResult(refusal=Refusal.LOCKED, locked_until=lockout.locked_until)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from partnership.columns import utcnow
+from partnership import clock
 from partnership.extensions import db
 from partnership.models import ApiToken, User
 
@@ -31,7 +31,7 @@ def user_for_token(token: str) -> User | None:
     record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if record is None or record.revoked_at is not None or not record.user.active:
         return None
-    now = utcnow()
+    now = clock.now()
     # To the minute is enough to see which tokens are in use, and spares a write per call.
     if record.last_used_at is None or now - record.last_used_at > USE_RECORDED_EVERY:
         record.last_used_at = now
@@ -39,4 +39,4 @@ def user_for_token(token: str) -> User | None:
 
 
 def revoke_token(record: ApiToken) -> None:
-    record.revoked_at = utcnow()
+    record.revoked_at = clock.now()

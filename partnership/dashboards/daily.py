@@ -18,9 +18,9 @@ from datetime import date, datetime
 from sqlalchemy import delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from partnership.clock import LONDON
 from partnership.extensions import db
 from partnership.models import DeclineReason, NeighbourhoodDay, Referral, ReferralStatus
-from partnership.referrals.overdue import LONDON
 
 COUNTS = ("made", "accepted", "declined", "completed", "declined_for_capacity")
 

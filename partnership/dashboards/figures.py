@@ -31,9 +31,9 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import and_, case, func, literal_column, select, union_all
 
-from partnership.columns import utcnow
+from partnership import clock
 from partnership.dashboards import daily
-from partnership.dashboards.periods import Period, today
+from partnership.dashboards.periods import Period
 from partnership.directory.record import STALE_AFTER, _seconds_between
 from partnership.extensions import db
 from partnership.models import (
@@ -415,10 +415,10 @@ def comparison_headlines(period: Period, ids: list[int], on: date, own: int) -> 
 def dashboard_figures(neighbourhood: Neighbourhood, period: Period) -> Figures:
     """Everything one dashboard shows, in eight queries on PostgreSQL (nine on SQLite): the
     neighbourhoods, their headline figures, the weeks, the flows and the capacity."""
-    now = utcnow()
+    now = clock.now()
     neighbourhoods = all_neighbourhoods()
     ids = [n.id for n in neighbourhoods]
-    on = today()
+    on = clock.today()
     figures_by_id = comparison_headlines(period, ids, on, neighbourhood.id)
     return Figures(
         neighbourhood=neighbourhood,
@@ -433,4 +433,4 @@ def dashboard_figures(neighbourhood: Neighbourhood, period: Period) -> Figures:
 
 def headline_figures(neighbourhood: Neighbourhood, period: Period) -> Headline:
     """The headline figures alone, for the live counters."""
-    return headlines(period, [neighbourhood.id], today())[neighbourhood.id]
+    return headlines(period, [neighbourhood.id], clock.today())[neighbourhood.id]

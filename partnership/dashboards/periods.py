@@ -6,10 +6,9 @@ day to the end of its last, and its weeks start on the period's first day.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from partnership.columns import utcnow
-from partnership.referrals.overdue import LONDON
+from partnership import clock
 
 WEEK_CHOICES = (4, 12, 52)
 DEFAULT_WEEKS = 12
@@ -17,15 +16,6 @@ EARLIEST = date(2000, 1, 1)
 LONGEST = timedelta(days=731)  # two years, so that a weekly chart stays readable
 DATE_FIELDS = ("from", "to")
 FIELD_WORDS = {"from": "start date", "to": "end date"}
-
-
-def today() -> date:
-    """Today in the partnership's time zone."""
-    return utcnow().astimezone(LONDON).date()
-
-
-def uk_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=LONDON)
 
 
 def long_date(day: date) -> str:
@@ -42,12 +32,12 @@ class Period:
 
     @property
     def starts_at(self) -> datetime:
-        return uk_midnight(self.start)
+        return clock.start_of_day(self.start)
 
     @property
     def ends_at(self) -> datetime:
         """The first moment after the period."""
-        return uk_midnight(self.end + timedelta(days=1))
+        return clock.start_of_day(self.end + timedelta(days=1))
 
     def week_starts(self) -> list[date]:
         """The first day of each week; the last week may be shorter than seven days."""
@@ -56,7 +46,7 @@ class Period:
 
     def week_boundaries(self) -> list[datetime]:
         """Where each week after the first begins, as moments (UK midnights)."""
-        return [uk_midnight(day) for day in self.week_starts()[1:]]
+        return [clock.start_of_day(day) for day in self.week_starts()[1:]]
 
     @property
     def words(self) -> str:
@@ -71,7 +61,7 @@ class Period:
 
 
 def last_weeks(weeks: int, on: date | None = None) -> Period:
-    end = on or today()
+    end = on or clock.today()
     return Period(end - timedelta(days=7 * weeks - 1), end, weeks)
 
 
@@ -118,7 +108,7 @@ def _typed_date(field: str, args: Mapping[str, str]) -> date:
 
 def between(args: Mapping[str, str], on: date | None = None) -> Period:
     """A period between two typed dates, checked: real dates, in order, not in the future."""
-    on = on or today()
+    on = on or clock.today()
     errors, dates = {}, {}
     for field in DATE_FIELDS:
         try:
@@ -156,7 +146,7 @@ def requested(args: Mapping[str, str], on: date | None = None) -> Period:
 def from_to(start: str | None, end: str | None, on: date | None = None) -> Period:
     """The API's period: ISO `from` and `to`. Without `to`, up to today; without `from`,
     the 12 weeks up to `to`; without either, the last 12 weeks."""
-    on = on or today()
+    on = on or clock.today()
     if not start and not end:
         return last_weeks(DEFAULT_WEEKS, on)
     args = {"from": start or "", "to": end or on.isoformat()}

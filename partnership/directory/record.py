@@ -15,7 +15,7 @@ from sqlalchemy import Float, Select, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from partnership.columns import utcnow
+from partnership import clock
 from partnership.extensions import db
 from partnership.models import CapacityStatus, Referral, Service
 from partnership.services.capacity import WAIT_BAND_WORDS, places_words
@@ -186,7 +186,7 @@ def response_records(
     service_ids = list(service_ids)
     records = dict.fromkeys(service_ids, ResponseRecord())
     if service_ids:
-        rows = db.session.execute(record_query(service_ids, now or utcnow()))
+        rows = db.session.execute(record_query(service_ids, now or clock.now()))
         for service_id, answered, accepted, median_seconds in rows:
             records[service_id] = record_from_row(answered, accepted, median_seconds)
     return records
@@ -246,7 +246,7 @@ def entries_for(services: list[Service], *, now: datetime | None = None) -> list
     the kept ones (`kept_response_records`)."""
     ids = [service.id for service in services]
     records = kept_response_records(ids, now)
-    now = now or utcnow()
+    now = now or clock.now()
     return [
         DirectoryEntry(
             service=service,

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
-from partnership.columns import utcnow
+from partnership import clock
 from partnership.directory.record import (
     STALE_AFTER,
     ResponseRecord,
@@ -73,7 +73,7 @@ def suggest(
     can still decide between two services that differ only by chance. An empty list
     means no eligible service: record it with `record_unmet_need`.
     """
-    given_now, now = now, now or utcnow()
+    given_now, now = now, now or clock.now()
     neighbourhood = db.session.get(Neighbourhood, neighbourhood_id)
     if neighbourhood is None:
         raise ValueError(f"there is no neighbourhood {neighbourhood_id}")

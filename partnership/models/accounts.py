@@ -7,7 +7,8 @@ from flask_login import UserMixin
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from partnership.columns import enum_column, utcnow
+from partnership import clock
+from partnership.columns import enum_column
 from partnership.extensions import db
 from partnership.models.organisations import Neighbourhood, Organisation
 
@@ -59,7 +60,7 @@ class User(UserMixin, db.Model):
     # version stop working on their next request.
     session_version: Mapped[int] = mapped_column(default=1)
     must_change_password: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     last_signed_in_at: Mapped[datetime | None]
     # The newest referral event this person has seen in their notifications: anything
     # newer is unread. Event ids are global and increasing, so one number is enough.
@@ -117,7 +118,7 @@ class ApiToken(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 

@@ -6,7 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnership.columns import BigIntId, enum_column, utcnow
+from partnership import clock
+from partnership.columns import BigIntId, enum_column
 from partnership.extensions import db
 from partnership.models.accounts import User
 
@@ -31,7 +32,7 @@ class AccessLog(db.Model):
     action: Mapped[AccessAction] = mapped_column(enum_column(AccessAction, "access_action"))
     # What was touched, in words ("referral page", "API GET /referrals/12"): never the data itself.
     what: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=clock.now)
 
     user: Mapped[User | None] = relationship()
 

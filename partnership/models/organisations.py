@@ -7,7 +7,8 @@ from uuid import UUID, uuid4
 from sqlalchemy import Column, ForeignKey, String, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnership.columns import enum_column, utcnow
+from partnership import clock
+from partnership.columns import enum_column
 from partnership.extensions import db
 
 
@@ -67,7 +68,7 @@ class Organisation(db.Model):
     sector: Mapped[Sector] = mapped_column(enum_column(Sector, "sector"))
     ods_code: Mapped[str | None] = mapped_column(String(10), unique=True)
     charity_number: Mapped[str | None] = mapped_column(String(12), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     neighbourhoods: Mapped[list[Neighbourhood]] = relationship(
         secondary=organisation_neighbourhoods, order_by=Neighbourhood.name

@@ -9,7 +9,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from partnership.columns import BigIntId, enum_column, utcnow
+from partnership import clock
+from partnership.columns import BigIntId, enum_column
 from partnership.extensions import db
 from partnership.models.accounts import User
 from partnership.models.organisations import NeedCategory, Neighbourhood, Organisation
@@ -175,7 +176,7 @@ class Referral(db.Model):
     # Optimistic concurrency: API edits carry the version they change (If-Match).
     version: Mapped[int] = mapped_column(default=1)
 
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     sent_at: Mapped[datetime | None]
     opened_at: Mapped[datetime | None]
     accepted_at: Mapped[datetime | None]
@@ -183,7 +184,7 @@ class Referral(db.Model):
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
     resident: Mapped[Resident] = relationship()
     need: Mapped[NeedCategory] = relationship()
@@ -227,7 +228,7 @@ class Consent(db.Model):
     representative_name: Mapped[str | None] = mapped_column(String(120))
     covers: Mapped[str] = mapped_column(Text)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(default=clock.now)
     withdrawn_at: Mapped[datetime | None]
 
     referral: Mapped[Referral] = relationship(backref=backref("consent", uselist=False))
@@ -252,7 +253,7 @@ class Event(db.Model):
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
     service_id: Mapped[int | None] = mapped_column(
@@ -293,7 +294,7 @@ class Message(db.Model):
         ForeignKey("organisations.id", ondelete="RESTRICT")
     )
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     author: Mapped[User] = relationship()
     organisation: Mapped[Organisation] = relationship()
@@ -318,7 +319,7 @@ class UnmetNeed(db.Model):
     recorded_by_organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT")
     )
-    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     need: Mapped[NeedCategory] = relationship()
     neighbourhood: Mapped[Neighbourhood] = relationship()

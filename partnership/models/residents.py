@@ -6,7 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnership.columns import enum_column, utcnow
+from partnership import clock
+from partnership.columns import enum_column
 from partnership.extensions import db
 from partnership.models.organisations import Neighbourhood, Organisation
 
@@ -46,7 +47,7 @@ class Resident(db.Model):
     created_by_organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     neighbourhood: Mapped[Neighbourhood] = relationship()
     created_by_organisation: Mapped[Organisation] = relationship()

@@ -7,7 +7,8 @@ from uuid import UUID, uuid4
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnership.columns import BigIntId, enum_column, utcnow
+from partnership import clock
+from partnership.columns import BigIntId, enum_column
 from partnership.extensions import db
 from partnership.models.accounts import User
 from partnership.models.organisations import NeedCategory, Neighbourhood, Organisation
@@ -88,13 +89,13 @@ class Service(db.Model):
     # None: the service is not limited by places.
     places_available: Mapped[int | None]
     capacity_note: Mapped[str] = mapped_column(String(200), default="")
-    capacity_updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    capacity_updated_at: Mapped[datetime] = mapped_column(default=clock.now)
     capacity_updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
 
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
     organisation: Mapped[Organisation] = relationship()
     needs: Mapped[list[NeedCategory]] = relationship(
@@ -125,7 +126,7 @@ class CapacityUpdate(db.Model):
     places_available: Mapped[int | None]
     note: Mapped[str] = mapped_column(String(200), default="")
     posted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    posted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     service: Mapped[Service] = relationship()
     posted_by: Mapped[User | None] = relationship()

@@ -33,7 +33,7 @@ from uuid import UUID
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from partnership.columns import utcnow
+from partnership import clock
 from partnership.extensions import db
 from partnership.models import (
     CapacityStatus,
@@ -556,7 +556,7 @@ def _changes(columns: dict, record: _Record, existing: _Existing) -> dict:
 
 
 def _create(connection, record: _Record, columns: dict) -> _Existing:
-    now = utcnow()
+    now = clock.now()
     capacity = record.capacity or {
         "capacity_status": CapacityStatus.CLOSED if record.stopped else CapacityStatus.OPEN,
         "wait_band": None,
@@ -584,7 +584,7 @@ def _create(connection, record: _Record, columns: dict) -> _Existing:
 
 
 def _update(connection, record: _Record, columns: dict, existing: _Existing) -> _Existing:
-    now = utcnow()
+    now = clock.now()
     changes = _changes(columns, record, existing)
     changed = changes.get("columns", {})
     values = dict(changed, updated_at=now)

@@ -17,10 +17,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select, update
 
-from partnership.columns import utcnow
+from partnership import clock
+from partnership.clock import LONDON
 from partnership.dashboards import daily
 from partnership.extensions import db
-from partnership.forms import LONDON
 from partnership.models import (
     AccessAction,
     AccessLog,
@@ -516,7 +516,7 @@ def seed_demo_referrals(today: date | None = None) -> int:
     and afterwards each service gets back the places of its latest capacity post. The
     directory then shows what the coordinators last posted, never a negative number.
     """
-    started = utcnow()
+    started = clock.now()
     now = started
     if today is not None:
         now = min(now, datetime.combine(today, time(17, 30), tzinfo=LONDON).astimezone(UTC))

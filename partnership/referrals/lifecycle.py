@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 
-from partnership.columns import utcnow
+from partnership import clock
 from partnership.dashboards import daily
 from partnership.extensions import db
 from partnership.models import (
@@ -219,7 +219,7 @@ def transition(
     _check_details(action, details)
     to_status = rule[0]
     from_status = referral.status
-    now = utcnow()
+    now = clock.now()
     counted_before = daily.tally(referral)
 
     values = {"status": to_status, "version": Referral.version + 1, "updated_at": now}
@@ -298,7 +298,7 @@ def mark_opened(referral: Referral, user: User) -> Event | None:
     """The first time the recipient opens a referral, the referrer's timeline says so."""
     if Side.RECIPIENT not in sides(user, referral) or referral.opened_at is not None:
         return None
-    now = utcnow()
+    now = clock.now()
     changed = db.session.execute(
         update(Referral)
         .where(Referral.id == referral.id, Referral.opened_at.is_(None))

@@ -13,11 +13,10 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from partnership import clock
 from partnership.access import log_access, may_see_resident, referral_or_404, requires_role
-from partnership.columns import utcnow
 from partnership.directory.suggestions import Suggestion, record_unmet_need, suggest
 from partnership.extensions import db
-from partnership.forms import LONDON
 from partnership.models import (
     AccessAction,
     CapacityStatus,
@@ -141,10 +140,6 @@ def _too_long(form, answers: dict, fields: dict[str, str]) -> bool:
     return True
 
 
-def _today():
-    return utcnow().astimezone(LONDON).date()
-
-
 def _resident_numbered(value: str | None) -> Resident | None:
     """The resident whose id was sent, if it is one; anything else finds no one."""
     value = value or ""
@@ -243,7 +238,7 @@ def new_resident_date_of_birth():
     answers, elsewhere = _new_resident_page("new_resident_date_of_birth")
     if elsewhere:
         return elsewhere
-    form = _form(DateOfBirthForm, draft.new_resident(answers), today=_today())
+    form = _form(DateOfBirthForm, draft.new_resident(answers), today=clock.today())
     if form.validate_on_submit():
         draft.answer_new_resident(answers, date_of_birth=form.date_of_birth.data.isoformat())
         return _onward(answers, "new_resident_date_of_birth")
@@ -430,7 +425,7 @@ def _suggestions(answers: dict) -> list[Suggestion]:
     found = suggest(
         answers["need_id"],
         chosen.neighbourhood_id,
-        age_on(chosen.date_of_birth, _today()),
+        age_on(chosen.date_of_birth, clock.today()),
         limit=SUGGESTIONS,
     )
     return [s for s in found if s.service.capacity_status is not CapacityStatus.CLOSED]

@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, union_all, update
 from sqlalchemy.orm import aliased
 
+from partnership import clock
 from partnership.access import works_on_referrals
-from partnership.columns import utcnow
 from partnership.extensions import db
 from partnership.models import Event, Organisation, Referral, User
 from partnership.referrals.queries import DECLINE_LABELS, OUTCOME_LABELS, ago
@@ -117,7 +117,7 @@ def latest_notifications(user: User, limit: int = LATEST) -> list[Notification]:
         .limit(limit)
     ).all()
     seen = user.notifications_seen_event_id
-    now = utcnow()
+    now = clock.now()
     return [
         Notification(
             event_id=row.id,

@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from partnership import clock
 from partnership.extensions import db
-from partnership.forms import LONDON
 from partnership.models import BankHoliday, Urgency
 
 DEFAULT_DUE = {Urgency.URGENT: 2, Urgency.ROUTINE: 5}
@@ -39,7 +39,7 @@ def add_working_days(start: date, days: int, holidays: frozenset[date]) -> date:
 
 def due_date(sent_at: datetime, urgency: Urgency, holidays: frozenset[date]) -> date:
     """The last working day on which a reply is still on time (UK local dates)."""
-    return add_working_days(sent_at.astimezone(LONDON).date(), due_working_days(urgency), holidays)
+    return add_working_days(clock.uk_date(sent_at), due_working_days(urgency), holidays)
 
 
 def is_overdue(sent_at: datetime | None, urgency: Urgency, today: date, holidays) -> bool:

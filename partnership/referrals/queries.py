@@ -13,12 +13,13 @@ the rows.
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
-from partnership.columns import utcnow
+from partnership import clock
+from partnership.clock import LONDON
 from partnership.extensions import db
 from partnership.models import (
     DeclineReason,
@@ -34,7 +35,7 @@ from partnership.models import (
     Urgency,
     User,
 )
-from partnership.referrals.overdue import LONDON, bank_holidays, earliest_overdue_sent_date
+from partnership.referrals.overdue import bank_holidays, earliest_overdue_sent_date
 from partnership.words import day_words, time_since
 
 S = ReferralStatus
@@ -96,18 +97,13 @@ EVENT_LABELS = {
 STATUS_ORDER = {status: position for position, status in enumerate(S)}
 
 
-def today() -> date:
-    """Today in the partnership's own time zone, where working days are counted."""
-    return utcnow().astimezone(LONDON).date()
-
-
 def event_label(kind: str) -> str:
     return EVENT_LABELS.get(kind) or kind.replace("-", " ").replace("_", " ").capitalize()
 
 
 def ago(moment: datetime, now: datetime | None = None) -> str:
     """ "just now", "5 minutes ago", "2 hours ago", "3 days ago", then "on 3 March 2026"."""
-    now = now or utcnow()
+    now = now or clock.now()
     if (now - moment).days >= 30:
         return f"on {day_words(moment)}"
     return time_since(moment, now)
@@ -173,15 +169,12 @@ def overdue_clause(on: date, holidays: frozenset[date]):
     late = [
         and_(
             Referral.urgency == urgency,
-            Referral.sent_at < _uk_midnight(earliest_overdue_sent_date(urgency, on, holidays)),
+            Referral.sent_at
+            < clock.start_of_day(earliest_overdue_sent_date(urgency, on, holidays)),
         )
         for urgency in Urgency
     ]
     return and_(Referral.status == S.REQUESTED, or_(*late))
-
-
-def _uk_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=LONDON)
 
 
 def _tab_clause(tab: Tab, overdue):
@@ -417,7 +410,7 @@ def inbox(user: User, args: Mapping[str, str]) -> Box:
     filters = Filters.from_args(args, choices)
     tab = choose_tab(INBOX_TABS, args.get("tab"))
     sort = choose_sort(args, INBOX_SORTS, Sort("sent", descending=True))
-    overdue = overdue_clause(today(), bank_holidays())
+    overdue = overdue_clause(clock.today(), bank_holidays())
     # to_organisation_id and status lead the inbox index.
     conditions = [
         Referral.to_organisation_id == user.organisation_id,
@@ -533,7 +526,7 @@ def outbox(user: User, args: Mapping[str, str]) -> Box:
     """The referrals the user's organisation sent, with where each has got to."""
     tab = choose_tab(OUTBOX_TABS, args.get("tab"))
     sort = choose_sort(args, OUTBOX_SORTS, Sort("activity", descending=True))
-    overdue = overdue_clause(today(), bank_holidays())
+    overdue = overdue_clause(clock.today(), bank_holidays())
     conditions = [
         Referral.from_organisation_id == user.organisation_id,
         Referral.status.in_(SENT_STATUSES),
@@ -581,7 +574,7 @@ def outbox(user: User, args: Mapping[str, str]) -> Box:
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
-    now = utcnow()
+    now = clock.now()
     return Box(
         tabs=tabs,
         tab=tab,

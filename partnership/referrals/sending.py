@@ -6,8 +6,8 @@ from uuid import uuid4
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from partnership import clock
 from partnership.access import log_access
-from partnership.columns import utcnow
 from partnership.dashboards import daily
 from partnership.extensions import db
 from partnership.models import (
@@ -88,7 +88,7 @@ def send_referral(
         raise Refused(f"{service.name} is closed to referrals")
     if existing := open_referral_for(resident.id, service.id):
         raise AlreadyOpen(existing)
-    now = utcnow()
+    now = clock.now()
     referral = Referral(
         # A unique stand-in until the id is known; the reference is made from the id.
         reference=f"NEW-{uuid4().hex[:16]}",

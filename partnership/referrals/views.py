@@ -13,11 +13,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from partnership import clock
 from partnership.access import log_access, may_see_referral, referral_or_404, requires_role
-from partnership.columns import utcnow
+from partnership.clock import LONDON
 from partnership.directory.suggestions import Suggestion, suggest
 from partnership.extensions import db
-from partnership.forms import LONDON
 from partnership.models import (
     AccessAction,
     CapacityStatus,
@@ -60,10 +60,6 @@ ACTIONS = "any(" + ", ".join(a.value for a in Action if a is not Action.SEND) + 
 # Refusals a person cannot put right by correcting the form: the page says why, with 409.
 CONFLICTS = (NotAllowed, NoPlacesLeft, Stale)
 FORWARD_CHOICES = 20
-
-
-def _today() -> date:
-    return utcnow().astimezone(LONDON).date()
 
 
 def age_on(born: date, today: date) -> int:
@@ -232,7 +228,7 @@ def _page(
         assign_form = failed if isinstance(failed, AssignForm) else AssignForm(formdata=None)
         assign_form.fill(_assignable(referral), referral.assignee_id)
 
-    today = _today()
+    today = clock.today()
     due, is_overdue = _reply_due(referral, today)
     forwarded_to = db.session.scalars(
         select(Referral).where(Referral.forwarded_from_id == referral.id).order_by(Referral.id)
@@ -404,7 +400,7 @@ def forward_choices(referral: Referral) -> list[Suggestion]:
     found = suggest(
         referral.need_id,
         resident.neighbourhood_id,
-        age_on(resident.date_of_birth, _today()),
+        age_on(resident.date_of_birth, clock.today()),
         limit=FORWARD_CHOICES + 1,
     )
     return [

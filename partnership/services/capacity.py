@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, update
 
-from partnership.columns import utcnow
+from partnership import clock
 from partnership.extensions import db
 from partnership.models import CapacityStatus, CapacityUpdate, Event, Service, User, WaitBand
 
@@ -145,7 +145,7 @@ def post_capacity(
     Raises CapacityError, having written nothing, when the post breaks a rule.
     """
     capacity = check_capacity(status, places, wait_band, note)
-    at = at or utcnow()
+    at = at or clock.now()
     service.capacity_status = capacity.status
     service.places_available = capacity.places
     service.wait_band = capacity.wait_band

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from partnership.columns import utcnow
+from partnership import clock
+from partnership.clock import LONDON
 from partnership.extensions import db
-from partnership.forms import LONDON
 from partnership.models import (
     CapacityStatus,
     NeedCategory,
@@ -465,7 +465,7 @@ def seed_demo_services() -> int:
     existing = set(
         db.session.execute(select(Service.organisation_id, func.lower(Service.name))).all()
     )
-    now = utcnow()
+    now = clock.now()
     added = 0
     for demo in DEMO_SERVICES:
         organisation = organisations.get(_key(demo.organisation))

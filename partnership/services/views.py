@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
+from partnership import clock
 from partnership.access import may_manage_service, requires_role
-from partnership.columns import utcnow
 from partnership.directory.record import freshness_words, is_stale
 from partnership.extensions import db, htmx
 from partnership.forms import local_path
@@ -59,7 +59,7 @@ class CapacitySummary:
 
 @services.app_template_global()
 def capacity_summary(service: Service) -> CapacitySummary:
-    now = utcnow()
+    now = clock.now()
     places = places_words(service.places_available)
     return CapacitySummary(
         places=places[0].upper() + places[1:],

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
+from partnership import clock
 from partnership.access import log_access
-from partnership.columns import utcnow
 from partnership.extensions import db
 from partnership.models import AccessAction, AccessLog, Role
 from tests import factories
@@ -98,7 +98,7 @@ def test_a_filter_that_matches_nothing_says_so(logged, admin_client, query, mess
 def test_the_log_is_paged_by_50(partnership, admin_client):
     referral = factories.referral(partnership)
     user = partnership.users[Role.CASEWORKER]
-    start = utcnow() - timedelta(hours=2)
+    start = clock.now() - timedelta(hours=2)
     for minute in range(60):
         log_access(user, referral.resident_id, AccessAction.VIEW, f"view {minute}", referral.id)
     db.session.flush()

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from partnership.dashboards.periods import today
+from partnership import clock
 from partnership.extensions import db
 from partnership.models import DeclineReason, Role, User
 from tests import factories
@@ -57,8 +57,8 @@ def test_the_lead_gets_the_figures_worked_out_from_the_referrals(northside, lead
     expected = expected_headline(NORTHSIDE + ELSEWHERE, NO_SERVICE)
     assert body["neighbourhood"] == {"id": northside.north.id, "name": "Northside"}
     assert body["period"] == {
-        "from": (today() - timedelta(days=83)).isoformat(),
-        "to": today().isoformat(),
+        "from": (clock.today() - timedelta(days=83)).isoformat(),
+        "to": clock.today().isoformat(),
     }
     assert body["headline"] == {
         "made": expected.made,
@@ -114,10 +114,10 @@ def test_a_rate_that_would_reveal_a_small_count_is_withheld(partnership, lead_ap
 
 
 def test_the_api_and_the_page_agree(northside, lead_api, lead_client):
-    start = (today() - timedelta(days=60)).isoformat()
+    start = (clock.today() - timedelta(days=60)).isoformat()
     api = lead_api.get(dashboard_of(northside), query_string={"from": start}).get_json()
     page = lead_client.get(
-        dashboard_of(northside), query_string={"from": start, "to": today().isoformat()}
+        dashboard_of(northside), query_string={"from": start, "to": clock.today().isoformat()}
     ).get_data(as_text=True)
     shown = dict(re.findall(r'data-figure="([a-z_]+)">([^<]*)<', page))
     for name in COUNTS:
@@ -172,10 +172,10 @@ def test_wrong_dates_are_422_problems(northside, lead_api, query, field):
 
 
 def test_either_date_may_be_left_out(northside, lead_api):
-    start = (today() - timedelta(days=30)).isoformat()
+    start = (clock.today() - timedelta(days=30)).isoformat()
     body = lead_api.get(dashboard_of(northside), query_string={"from": start}).get_json()
-    assert body["period"] == {"from": start, "to": today().isoformat()}
-    end = today() - timedelta(days=7)
+    assert body["period"] == {"from": start, "to": clock.today().isoformat()}
+    end = clock.today() - timedelta(days=7)
     body = lead_api.get(dashboard_of(northside), query_string={"to": end.isoformat()}).get_json()
     assert body["period"] == {
         "from": (end - timedelta(days=83)).isoformat(),

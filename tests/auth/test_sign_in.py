@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from partnership import clock
 from partnership.admin.people import deactivate, set_temporary_password
-from partnership.columns import utcnow
 from partnership.extensions import db
 from partnership.models import Role, SignInLockout
 from tests.conftest import sign_in_as
@@ -81,7 +81,7 @@ def test_lock_lifts_after_15_minutes(client, partnership):
     for _ in range(5):
         sign_in(client, email, "wrong password!")
     lockout = db.session.get(SignInLockout, email)
-    lockout.locked_until = utcnow() - timedelta(seconds=1)
+    lockout.locked_until = clock.now() - timedelta(seconds=1)
     db.session.commit()
     assert sign_in(client, email, partnership.password).status_code == 302
     assert db.session.get(SignInLockout, email) is None
@@ -92,7 +92,7 @@ def test_failures_spread_over_time_do_not_lock(client, partnership):
     for _ in range(4):
         sign_in(client, email, "wrong password!")
     lockout = db.session.get(SignInLockout, email)
-    lockout.last_failed_at = utcnow() - timedelta(minutes=16)
+    lockout.last_failed_at = clock.now() - timedelta(minutes=16)
     db.session.commit()
     assert WRONG in sign_in(client, email, "wrong password!").get_data(as_text=True)
 

@@ -10,13 +10,12 @@ import html
 import re
 import statistics
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from types import SimpleNamespace
 
 import pytest
 
-from partnership.columns import utcnow
-from partnership.dashboards.periods import today
+from partnership import clock
 from partnership.extensions import db
 from partnership.models import (
     CapacityStatus,
@@ -28,7 +27,6 @@ from partnership.models import (
     UnmetNeed,
     Urgency,
 )
-from partnership.referrals.overdue import LONDON
 from tests import factories
 
 S = ReferralStatus
@@ -39,8 +37,9 @@ MESSAGE = "Her neighbour will drop the forms round on Tuesday"
 
 
 def at_noon(days_ago: int) -> datetime:
-    """Noon UK time, `days_ago` days before today."""
-    return datetime.combine(today() - timedelta(days=days_ago), time(12), tzinfo=LONDON)
+    """Noon UK time, `days_ago` days before today, as a UTC instant: adding a timedelta to
+    it then adds elapsed time, not wall-clock time, across a clock change."""
+    return clock.at(clock.today() - timedelta(days=days_ago), time(12)).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,7 @@ NORTHSIDE = [
 # never sent.
 ELSEWHERE = [
     Made(7, "food", "parcels", S.ACCEPTED, 1, neighbourhood="south"),
-    Made(6, "food", "parcels", S.REQUESTED, neighbourhood="south"),
+    Made(9, "food", "parcels", S.REQUESTED, neighbourhood="south"),
     Made(100, "food", "parcels", S.REQUESTED),
 ]
 # Needs no service could meet, recorded in Northside: days ago and need.
@@ -191,7 +190,7 @@ def build_northside(partnership):
         "housing": factories.need("housing", "Housing"),
         "money": factories.need("money-and-debt", "Money and debt"),
     }
-    stale = utcnow() - timedelta(days=10)
+    stale = clock.now() - timedelta(days=10)
     services = {
         "parcels": factories.service(
             partnership.pantry, name="Food parcels", places=6, status=CapacityStatus.OPEN

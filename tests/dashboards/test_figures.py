@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
+from partnership import clock
 from partnership.dashboards.figures import dashboard_figures
-from partnership.dashboards.periods import Period, last_weeks, today
+from partnership.dashboards.periods import Period, last_weeks
 from partnership.extensions import db
 from partnership.models import CapacityStatus, Sector
 from tests import factories
@@ -63,7 +64,7 @@ def test_weeks(northside):
     figures = dashboard_figures(northside.north, last_weeks(12))
     inside = expected_headline(NORTHSIDE + ELSEWHERE, NO_SERVICE).inside
     assert [week.starts for week in figures.weeks] == [
-        today() - timedelta(days=83 - 7 * n) for n in range(12)
+        clock.today() - timedelta(days=83 - 7 * n) for n in range(12)
     ]
     made = Counter(m.week() for m in inside)
     accepted = Counter(m.week() for m in inside if m.accept_after is not None)
@@ -109,7 +110,7 @@ def test_capacity_now(northside):
 
 def test_a_period_between_two_dates(northside):
     # Days 45 to 21 ago inclusive: four weeks, the last one four days long.
-    period = Period(today() - timedelta(days=45), today() - timedelta(days=21))
+    period = Period(clock.today() - timedelta(days=45), clock.today() - timedelta(days=21))
     figures = dashboard_figures(northside.north, period)
     inside = [m for m in NORTHSIDE if 21 <= m.days_ago <= 45]
     assert figures.headline.made == len(inside) == 7

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from partnership.dashboards.periods import today
+from partnership import clock
 from partnership.extensions import db
 from partnership.models import DeclineReason, Role, User
 from tests import factories
@@ -270,7 +270,7 @@ def test_the_comparison_links_only_the_dashboards_the_lead_may_open(northside, l
 
 
 def test_a_period_typed_in_gov_uk_date_inputs(northside, lead_client):
-    start, end = today() - timedelta(days=45), today() - timedelta(days=21)
+    start, end = clock.today() - timedelta(days=45), clock.today() - timedelta(days=21)
     query = {
         "weeks": "dates",
         "from-day": start.day,
@@ -306,8 +306,8 @@ def test_the_period_form_always_shows_the_period_chosen(northside, lead_client, 
             as_text=True
         )
         assert _period_form(page) == (weeks, {})
-    start = today() - timedelta(days=30)
-    query = {"from": start.isoformat(), "to": today().isoformat()}
+    start = clock.today() - timedelta(days=30)
+    query = {"from": start.isoformat(), "to": clock.today().isoformat()}
     page = lead_client.get(page_of(northside), query_string=query).get_data(as_text=True)
     assert _period_form(page) == (
         None,
@@ -315,9 +315,9 @@ def test_the_period_form_always_shows_the_period_chosen(northside, lead_client, 
             "from-day": str(start.day),
             "from-month": str(start.month),
             "from-year": str(start.year),
-            "to-day": str(today().day),
-            "to-month": str(today().month),
-            "to-year": str(today().year),
+            "to-day": str(clock.today().day),
+            "to-month": str(clock.today().month),
+            "to-year": str(clock.today().year),
         },
     )
     wrong = lead_client.get(page_of(northside), query_string={"from": "2026-02-30"})

@@ -6,7 +6,7 @@ from itertools import count
 
 import pytest
 
-from partnership.columns import utcnow
+from partnership import clock
 from partnership.extensions import db
 from partnership.models import (
     CapacityStatus,
@@ -75,7 +75,7 @@ def make_referrals(directory):
         sent_ago=timedelta(days=10),
         now: datetime | None = None,
     ):
-        sent_at = (now or utcnow()) - sent_ago
+        sent_at = (now or clock.now()) - sent_ago
         total = accepted + declined
         responses = response if isinstance(response, list) else [response] * total
         assert len(responses) == total

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from partnership.columns import utcnow
+from partnership import clock
 from partnership.directory.record import (
     ResponseRecord,
     freshness_words,
@@ -80,8 +80,8 @@ def test_only_referrals_sent_in_the_last_90_days_count(directory, make_service, 
 def test_referrals_not_sent_or_never_answered_do_not_count(directory, make_service, make_referrals):
     service = make_service("Food Bank")
     make_referrals(service, accepted=4, unanswered=3)
-    draft = new_referral(directory, service, sent_at=utcnow())
-    draft.status, draft.sent_at, draft.accepted_at = ReferralStatus.DRAFT, None, utcnow()
+    draft = new_referral(directory, service, sent_at=clock.now())
+    draft.status, draft.sent_at, draft.accepted_at = ReferralStatus.DRAFT, None, clock.now()
     db.session.add(draft)
     db.session.commit()
 
@@ -176,12 +176,12 @@ def test_the_records_for_a_page_take_the_same_queries_for_2_services_as_for_20(
     ],
 )
 def test_freshness_in_words(ago, words):
-    now = utcnow()
+    now = clock.now()
     assert freshness_words(now - ago, now) == words
 
 
 def test_capacity_is_stale_after_7_days():
-    now = utcnow()
+    now = clock.now()
     assert not is_stale(now - timedelta(days=7), now)
     assert is_stale(now - timedelta(days=7, minutes=1), now)
 
@@ -189,7 +189,7 @@ def test_capacity_is_stale_after_7_days():
 def test_the_page_shows_freshness_and_flags_stale_capacity(
     caseworker_client, directory, make_service
 ):
-    now = utcnow()
+    now = clock.now()
     make_service("Just Posted")
     make_service("This Morning", capacity_updated_at=now - timedelta(hours=2, minutes=5))
     make_service("Last Week", capacity_updated_at=now - timedelta(days=6, hours=23))

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from partnership.columns import utcnow
+from partnership import clock
 from partnership.directory.suggestions import record_unmet_need, suggest
 from partnership.extensions import db
 from partnership.models import CapacityStatus, Role, UnmetNeed, WaitBand
@@ -19,7 +19,7 @@ def suggested(directory, age=70, **kwargs) -> list[str]:
 def test_ranked_by_coverage_then_capacity_then_freshness_then_record(
     directory, make_service, make_referrals
 ):
-    long_ago = utcnow() - timedelta(days=10)
+    long_ago = clock.now() - timedelta(days=10)
     make_service("A Elsewhere with places", neighbourhoods=[directory.south], places_available=5)
     make_service("B Full", capacity_status=CapacityStatus.FULL, places_available=0)
     make_service("C Closed", capacity_status=CapacityStatus.CLOSED)
@@ -51,7 +51,7 @@ def test_ranked_by_coverage_then_capacity_then_freshness_then_record(
 def test_each_suggestion_gives_its_reason_in_words(directory, make_service, make_referrals):
     quick = make_service("Food Bank", places_available=4)
     make_referrals(quick, accepted=5, response=timedelta(hours=26))
-    make_service("Pantry", places_available=1, capacity_updated_at=utcnow() - timedelta(days=9))
+    make_service("Pantry", places_available=1, capacity_updated_at=clock.now() - timedelta(days=9))
     make_service(
         "Meals on Wheels",
         neighbourhoods=[directory.south],

@@ -6,7 +6,7 @@ import time
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from partnership.columns import utcnow
+from partnership import clock
 from partnership.extensions import db
 from partnership.live.relay import LiveEvent, Subscriber
 from partnership.models import Event, Role
@@ -125,7 +125,7 @@ def test_each_event_also_goes_by_a_name_of_its_own():
 def _insert_event(event_id: int) -> None:
     """An event with a chosen id, as if committed out of order; the id sequence moves past it."""
     db.session.execute(
-        insert(Event).values(id=event_id, kind="capacity", detail={}, created_at=utcnow())
+        insert(Event).values(id=event_id, kind="capacity", detail={}, created_at=clock.now())
     )
     if db.engine.dialect.name == "postgresql":
         db.session.execute(

@@ -10,7 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import select
 
-from partnership.columns import utcnow
+from partnership import clock
 from partnership.extensions import db
 from partnership.models import CapacityStatus, NeedCategory, Service, WaitBand
 from partnership.reference import seed_reference_data
@@ -71,7 +71,7 @@ def need(slug: str) -> NeedCategory:
 def directory(partnership) -> SimpleNamespace:
     """Three services across the partnership's organisations, needs and neighbourhoods."""
     seed_reference_data()
-    now = utcnow()
+    now = clock.now()
     pantry = Service(
         organisation=partnership.pantry,
         name="Southside Food Bank",

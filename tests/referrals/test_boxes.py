@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event as sa_event
 
-from partnership.columns import utcnow
+from partnership import clock
 from partnership.extensions import db
 from partnership.models import (
     BankHoliday,
@@ -23,7 +23,6 @@ from partnership.models import (
     Urgency,
     User,
 )
-from partnership.referrals import queries
 from tests import factories
 
 S = ReferralStatus
@@ -37,8 +36,8 @@ def at(day: date, hour: int = 12) -> datetime:
 
 
 @pytest.fixture
-def fixed_today(monkeypatch):
-    monkeypatch.setattr(queries, "today", lambda: TODAY)
+def fixed_today(clock_at):
+    clock_at.move_to(at(TODAY, 14))
 
 
 @pytest.fixture
@@ -49,7 +48,7 @@ def bank_holidays(app):
 
 def make(partnership, sent: datetime | None = None, **fields):
     """A referral from the surgery to the pantry, sent at `sent` (default: an hour ago)."""
-    sent = sent or utcnow() - timedelta(hours=1)
+    sent = sent or clock.now() - timedelta(hours=1)
     sent_at = None if fields.get("status") is S.DRAFT else sent
     return factories.referral(partnership, created_at=sent, sent_at=sent_at, **fields)
 
@@ -152,7 +151,7 @@ def test_inbox_rows_say_what_each_referral_is_about(partnership, as_role):
         to_service=factories.service(partnership.pantry, name="Pantry parcels"),
         assignee=colleague,
     )
-    opened = make(partnership, opened_at=utcnow())
+    opened = make(partnership, opened_at=clock.now())
     db.session.commit()
     page = get(as_role(Role.COORDINATOR), "/inbox")
     row = row_html(page, referral.id)
@@ -368,7 +367,7 @@ LIFECYCLE = list(S)  # DESIGN section 3 order: draft, requested, accepted ... ca
 
 @pytest.fixture
 def sortable(partnership):
-    now = utcnow()
+    now = clock.now()
     specs = [
         ("REF-2026-000030", Urgency.ROUTINE, 5),
         ("REF-2026-000010", Urgency.URGENT, 1),
@@ -437,7 +436,7 @@ def test_a_sort_link_flips_the_order_and_keeps_the_filters(sortable, as_role):
 
 
 def test_the_inbox_pages_25_at_a_time(partnership, as_role):
-    now = utcnow()
+    now = clock.now()
     made = [make(partnership, now - timedelta(minutes=n)) for n in range(60)]
     db.session.commit()
     client = as_role(Role.COORDINATOR)
@@ -458,7 +457,7 @@ def test_a_short_inbox_has_no_pagination(partnership, as_role):
 
 
 def test_the_outbox_pages_too(partnership, as_role):
-    now = utcnow()
+    now = clock.now()
     made = [make(partnership, now - timedelta(minutes=n)) for n in range(30)]
     db.session.commit()
     client = as_role(Role.CASEWORKER)
@@ -521,13 +520,13 @@ def test_the_boxes_cost_the_same_number_of_queries_for_1_row_or_25(partnership, 
 def test_outbox_shows_opened_last_activity_and_outcome(partnership, as_role):
     coordinator = partnership.users[Role.COORDINATOR]
     not_opened = make(partnership)
-    accepted = make(partnership, status=S.ACCEPTED, opened_at=utcnow() - timedelta(hours=3))
+    accepted = make(partnership, status=S.ACCEPTED, opened_at=clock.now() - timedelta(hours=3))
     completed = make(
         partnership,
-        utcnow() - timedelta(days=10),
+        clock.now() - timedelta(days=10),
         status=S.COMPLETED,
         outcome=Outcome.NEED_MET,
-        opened_at=utcnow() - timedelta(days=9),
+        opened_at=clock.now() - timedelta(days=9),
     )
 
     def happened(referral, kind, hours_ago, **fields):
@@ -538,7 +537,7 @@ def test_outbox_shows_opened_last_activity_and_outcome(partnership, as_role):
                 actor_id=coordinator.id,
                 from_organisation_id=referral.from_organisation_id,
                 to_organisation_id=referral.to_organisation_id,
-                created_at=utcnow() - timedelta(hours=hours_ago),
+                created_at=clock.now() - timedelta(hours=hours_ago),
                 **fields,
             )
         )
@@ -562,7 +561,7 @@ def test_outbox_shows_opened_last_activity_and_outcome(partnership, as_role):
 
 
 def test_outbox_sorts_by_last_activity_and_by_sent_date(partnership, as_role):
-    now = utcnow()
+    now = clock.now()
     oldest_sent = make(partnership, now - timedelta(days=3))
     middle_sent = make(partnership, now - timedelta(days=2))
     newest_sent = make(partnership, now - timedelta(days=1))

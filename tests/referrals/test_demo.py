@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from partnership.columns import utcnow
+from partnership import clock
 from partnership.demo import seed_demo
 from partnership.extensions import db
 from partnership.models import (
@@ -160,11 +160,11 @@ def test_consent_and_the_access_log_are_dated_with_the_referral(referrals):
             )
         )
         assert sent.at == referral.sent_at and sent.user_id == referral.from_user_id
-    assert db.session.scalar(select(func.max(AccessLog.at))) < utcnow()
+    assert db.session.scalar(select(func.max(AccessLog.at))) < clock.now()
 
 
 def test_timestamps_are_in_the_past_and_in_lifecycle_order(referrals):
-    now = utcnow()
+    now = clock.now()
     for referral in referrals:
         sent = referral.sent_at
         assert referral.created_at == sent < now
@@ -283,7 +283,7 @@ def test_the_demo_caseworker_has_sent_several(referrals):
 
 def test_some_are_urgent_and_some_overdue_now(referrals):
     holidays = frozenset(db.session.scalars(select(BankHoliday.day)))
-    today = utcnow().date()
+    today = clock.now().date()
     waiting = [r for r in referrals if r.status is S.REQUESTED]
     overdue = [r for r in waiting if is_overdue(r.sent_at, r.urgency, today, holidays)]
     assert len(overdue) >= 3
@@ -348,7 +348,7 @@ def test_unmet_needs_are_where_no_service_could_help(added):
         resident = db.session.get(Resident, need.resident_id)
         age = _age(resident.date_of_birth, need.recorded_at.date())
         assert resident.neighbourhood_id == need.neighbourhood_id
-        assert need.recorded_at < utcnow()
+        assert need.recorded_at < clock.now()
         assert not [
             s
             for s in services

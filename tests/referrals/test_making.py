@@ -27,7 +27,7 @@ from partnership.models import (
     Urgency,
 )
 from partnership.referrals.draft import KEY
-from tests import factories
+from tests import factories, pinned
 from tests.services.conftest import text
 
 NEW = "/referrals/new"
@@ -481,7 +481,7 @@ def _to_details(journey, world):
 
 
 # Two days ahead, so that no time zone can make it today.
-SOON = date.today() + timedelta(days=2)
+SOON = pinned.TODAY + timedelta(days=2)
 DETAILS = {
     "urgency": "routine",
     "summary": "Needs food",

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from partnership.columns import utcnow
+from partnership import clock
 from partnership.demo import seed_demo
 from partnership.extensions import db
 from partnership.models import CapacityStatus, CapacityUpdate, Event, Role, Service, User
@@ -68,12 +68,12 @@ def test_every_capacity_is_represented(demo):
     assert any(s.places_available for s in services if s.capacity_status is CapacityStatus.OPEN)
     assert {s.min_age for s in services} >= {16, 18, 60}
     assert any(s.max_age == 25 for s in services)
-    stale = [s for s in services if utcnow() - s.capacity_updated_at > timedelta(days=7)]
+    stale = [s for s in services if clock.now() - s.capacity_updated_at > timedelta(days=7)]
     assert 0 < len(stale) < len(DEMO_SERVICES) / 4
 
 
 def test_each_history_is_months_of_posts_ending_in_the_capacity_shown(demo):
-    now = utcnow()
+    now = clock.now()
     for service in demo.values():
         posts = db.session.scalars(
             select(CapacityUpdate)

@@ -318,9 +318,9 @@ def test_a_caseworker_sees_everything_needed_to_refer(services, caseworker_clien
 def test_capacity_nobody_has_confirmed_for_a_week_is_flagged(services, caseworker_client):
     from datetime import timedelta
 
-    from partnership.columns import utcnow
+    from partnership import clock
 
-    services.parcels.capacity_updated_at = utcnow() - timedelta(days=8)
+    services.parcels.capacity_updated_at = clock.now() - timedelta(days=8)
     db.session.commit()
     page = text(caseworker_client.get(f"/services/{services.parcels.id}"))
     assert "Updated 8 days ago" in page
