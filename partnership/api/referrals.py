@@ -1,6 +1,6 @@
 """Referrals over the API: send, read, move through the lifecycle, and message.
 
-The rules are the web's: partnership.referrals.lifecycle and .sending decide, and
+The rules are the web's: partnership.referrals.lifecycle decides, and
 partnership.access decides who sees what (404 for anyone not party, never 403).
 """
 
@@ -43,7 +43,6 @@ from partnership.problems import Problem
 from partnership.referrals import lifecycle
 from partnership.referrals.messages import messages_for, post_message
 from partnership.referrals.overdue import bank_holidays, is_overdue
-from partnership.referrals.sending import AlreadyOpen, ConsentGiven, send_referral
 
 NOT_FOUND = "There is no such referral that your organisation is party to."
 
@@ -167,21 +166,21 @@ def create_referral():
     if service is None:
         raise _invalid("service_id", "There is no such service")
     try:
-        referral, is_new = send_referral(
+        referral, is_new = lifecycle.send(
             user,
             resident=resident,
             need=need,
             service=service,
             urgency=Urgency(body.urgency),
             summary=body.summary,
-            consent=ConsentGiven(
+            consent=lifecycle.ConsentGiven(
                 ConsentGiver(body.consent.given_by),
                 body.consent.covers,
                 body.consent.representative_name,
             ),
             idempotency_key=key,
         )
-    except AlreadyOpen as refused:
+    except lifecycle.AlreadyOpen as refused:
         db.session.rollback()
         raise Problem(
             409,
@@ -192,6 +191,7 @@ def create_referral():
     except lifecycle.Refused as refused:
         db.session.rollback()
         raise _invalid("service_id", refused.message) from None
+    db.session.commit()
     response = jsonify(summary_document(referral, user))
     response.status_code = 201 if is_new else 200
     response.headers["Location"] = url_for("api.get_referral", referral_id=referral.id)
@@ -213,6 +213,8 @@ def create_referral():
 def get_referral(referral_id: int):
     user = api_user()
     referral = referral_for(user, referral_id)
+    # As on the web: the first read by the receiving organisation tells the referrer.
+    lifecycle.mark_opened(referral, user)
     document = full_document(referral, user)
     log_access(
         user,

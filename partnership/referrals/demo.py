@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy import event as orm_event
 from sqlalchemy import func, select, update
 
 from partnership import clock
@@ -45,9 +46,18 @@ from partnership.models import (
     Urgency,
     User,
 )
-from partnership.referrals.lifecycle import STAMPS, Action, Details, assign, mark_opened, transition
+from partnership.referrals.lifecycle import (
+    STAMPS,
+    Action,
+    ConsentGiven,
+    Details,
+    assign,
+    forward,
+    mark_opened,
+    send,
+    transition,
+)
 from partnership.referrals.messages import post_message
-from partnership.referrals.sending import ConsentGiven, forward, send_referral
 
 HISTORY_DAYS = 182
 RESIDENTS = 300
@@ -538,15 +548,7 @@ def seed_demo_referrals(today: date | None = None) -> int:
         return 0
     _save_residents(people, partnership)
     _lift_places(partnership)
-    session = db.session()
-    expire_on_commit = session.expire_on_commit
-    # The rules commit each referral they send. Reloading every object after each of those
-    # commits was most of the seed's time, and nothing else writes to them meanwhile.
-    session.expire_on_commit = False
-    try:
-        added = _play(people, partnership, started)
-    finally:
-        session.expire_on_commit = expire_on_commit
+    added = _play(people)
     _restore_places()
     db.session.commit()
     return added
@@ -1197,7 +1199,7 @@ ACTIONS = {
 }
 
 
-def _play(people: list[Person], partnership: Partnership, started: datetime) -> int:
+def _play(people: list[Person]) -> int:
     """Every step of every story, in time order, through the rules; returns referrals sent."""
     plans = [plan for person in people for plan in person.plans]
     steps = sorted(
@@ -1205,49 +1207,70 @@ def _play(people: list[Person], partnership: Partnership, started: datetime) -> 
         for number, plan in enumerate(plans)
         for index, step in enumerate(plan.steps)
     )
-    for at, _, _, plan, step in steps:
-        if step.kind == "send":
-            _send(plan, step)
-            continue
-        referral = plan.referral
-        if step.kind == "open":
-            mark_opened(referral, step.actor)
-            plan.stamps["opened_at"] = at
-            db.session.add(
-                AccessLog(
-                    user_id=step.actor.id,
-                    resident_id=referral.resident_id,
-                    referral_id=referral.id,
-                    action=AccessAction.VIEW,
-                    what="referral page",
-                    at=at,
-                )
-            )
-        elif step.kind == "assign":
-            assign(referral, step.actor, step.assignee)
-        elif step.kind == "message":
-            post_message(referral, step.actor, step.body)
-        else:
-            transition(referral, step.actor, ACTIONS[step.kind], step.details)
-            if stamp := STAMPS.get(referral.status):
-                plan.stamps[stamp] = at
-        if step.kind != "message":
-            plan.stamps["updated_at"] = at
+    written: list[tuple[object, datetime]] = []
+    now_playing: list[datetime] = []
+
+    def date_it(_session, instance) -> None:
+        if isinstance(instance, tuple(DATED)):
+            written.append((instance, now_playing[-1]))
+
+    session = db.session()
+    orm_event.listen(session, "transient_to_pending", date_it)
+    try:
+        for at, _, _, plan, step in steps:
+            now_playing.append(at)
+            _play_step(plan, step, at)
+    finally:
+        orm_event.remove(session, "transient_to_pending", date_it)
     sent = [plan for plan in plans if plan.referral is not None]
-    _backdate(sent, started)
+    _backdate(sent, written)
     # Backdating moved each referral to the day its story made it on.
     daily.recount()
     return len(sent)
 
 
+def _play_step(plan: Plan, step: Step, at: datetime) -> None:
+    """One step through the rules, noting when the referral's own stamps were reached."""
+    if step.kind == "send":
+        _send(plan, step)
+        return
+    referral = plan.referral
+    if step.kind == "open":
+        mark_opened(referral, step.actor)
+        plan.stamps["opened_at"] = at
+        db.session.add(
+            AccessLog(
+                user_id=step.actor.id,
+                resident_id=referral.resident_id,
+                referral_id=referral.id,
+                action=AccessAction.VIEW,
+                what="referral page",
+                at=at,
+            )
+        )
+    elif step.kind == "assign":
+        assign(referral, step.actor, step.assignee)
+    elif step.kind == "message":
+        post_message(referral, step.actor, step.body)
+    else:
+        unopened = referral.opened_at is None
+        transition(referral, step.actor, ACTIONS[step.kind], step.details)
+        if stamp := STAMPS.get(referral.status):
+            plan.stamps[stamp] = at
+        if unopened and referral.opened_at is not None:
+            plan.stamps["opened_at"] = at
+    if step.kind != "message":
+        plan.stamps["updated_at"] = at
+
+
 def _send(plan: Plan, step: Step) -> None:
-    """Send (or forward) through the rules, which commit."""
+    """Send (or forward) through the rules."""
     if plan.forwarded_from is not None:
         referral, _ = forward(
             plan.forwarded_from.referral, step.actor, service=plan.service, summary=plan.summary
         )
     else:
-        referral, _ = send_referral(
+        referral, _ = send(
             step.actor,
             resident=plan.resident.record,
             need=plan.need,
@@ -1265,44 +1288,22 @@ def _send(plan: Plan, step: Step) -> None:
     )
 
 
-def _backdate(plans: list[Plan], started: datetime) -> None:
+# The rows the rules write, and the column that says when: each is dated with its step.
+DATED = {Event: "created_at", AccessLog: "at", Message: "created_at", Consent: "recorded_at"}
+
+
+def _backdate(plans: list[Plan], written: list[tuple[object, datetime]]) -> None:
     """Date every row the rules wrote as the story says, in a few bulk updates.
 
-    Each step wrote one timeline event, so a referral's events in id order are its steps
-    in order. Sending and messaging also wrote one access-log row each; the rows dated
-    before `started` are the ones this seed dated itself.
+    `written` pairs each row the rules added with the time of the step that added it,
+    however many rows a rule writes for one step.
     """
     db.session.flush()
-    by_id = {plan.referral.id: plan for plan in plans}
-    ids = list(by_id)
-
-    def rows(*columns, where=()):
-        found: dict[int, list[int]] = {}
-        for row_id, referral_id in db.session.execute(
-            select(*columns).where(columns[1].in_(ids), *where).order_by(columns[0])
-        ):
-            found.setdefault(referral_id, []).append(row_id)
-        return found
-
-    def dated(found: dict[int, list[int]], kinds: set[str] | None, column: str) -> list[dict]:
-        changes = []
-        for referral_id, row_ids in found.items():
-            steps = [s for s in by_id[referral_id].steps if kinds is None or s.kind in kinds]
-            changes += [
-                {"id": row_id, column: step.at} for row_id, step in zip(row_ids, steps, strict=True)
-            ]
-        return changes
-
-    events = rows(Event.id, Event.referral_id)
-    logs = rows(AccessLog.id, AccessLog.referral_id, where=[AccessLog.at >= started])
-    messages = rows(Message.id, Message.referral_id)
-    consents = rows(Consent.id, Consent.referral_id)
-    for model, changes in (
-        (Event, dated(events, None, "created_at")),
-        (AccessLog, dated(logs, {"send", "message"}, "at")),
-        (Message, dated(messages, {"message"}, "created_at")),
-        (Consent, dated(consents, {"send"}, "recorded_at")),
-        (Referral, [{"id": plan.referral.id, **plan.stamps} for plan in plans]),
-    ):
-        if changes:
-            db.session.execute(update(model), changes)
+    changes: dict[type, list[dict]] = {model: [] for model in DATED}
+    for row, at in written:
+        model = type(row)
+        changes[model].append({"id": row.id, DATED[model]: at})
+    changes[Referral] = [{"id": plan.referral.id, **plan.stamps} for plan in plans]
+    for model, rows in changes.items():
+        if rows:
+            db.session.execute(update(model), rows)

@@ -1,25 +1,41 @@
 """The referral lifecycle (DESIGN section 3): which side may do what, from which status.
 
-The web pages and the API both move referrals only through `transition`, `mark_opened`,
-`assign` and `forward` here. Each writes the referral's change and its timeline event in
-the caller's transaction; the caller commits. Statuses are FHIR R4 Task.status values.
+The web pages, the API and the demo data make and move referrals only through `send`,
+`forward`, `transition`, `assign` and `mark_opened` here. Each changes an existing referral
+with one conditional UPDATE on the version that was read (so two changes can never both
+win, nor end with the same version), and writes the timeline event, the daily summary and
+the access-log row in the caller's transaction. Nothing here commits or rolls back: the
+view or API handler does. Statuses are FHIR R4 Task.status values; a referral comes into
+being already `requested` (a referral being made is a draft of its own, kept apart).
 """
 
 import enum
 from dataclasses import dataclass
+from uuid import uuid4
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from partnership import clock
+from partnership.access import log_access
 from partnership.dashboards import daily
 from partnership.extensions import db
 from partnership.models import (
+    OPEN_STATUSES,
+    AccessAction,
+    CapacityStatus,
+    Consent,
+    ConsentGiver,
     DeclineReason,
     Event,
+    NeedCategory,
     Outcome,
     Referral,
     ReferralStatus,
+    Resident,
     Role,
+    Service,
+    Urgency,
     User,
 )
 from partnership.services.capacity import take_place
@@ -33,7 +49,6 @@ class Side(enum.StrEnum):
 
 
 class Action(enum.StrEnum):
-    SEND = "send"
     ACCEPT = "accept"
     DECLINE = "decline"
     START = "start"
@@ -48,7 +63,6 @@ class Action(enum.StrEnum):
 
 
 ACTION_LABELS = {
-    Action.SEND: "Send",
     Action.ACCEPT: "Accept",
     Action.DECLINE: "Decline",
     Action.START: "Start",
@@ -64,7 +78,6 @@ RECIPIENT = frozenset({Side.RECIPIENT})
 
 # (from status, action) -> (to status, the sides that may do it)
 TRANSITIONS: dict[tuple[ReferralStatus, Action], tuple[ReferralStatus, frozenset[Side]]] = {
-    (S.DRAFT, Action.SEND): (S.REQUESTED, REFERRER),
     (S.REQUESTED, Action.ACCEPT): (S.ACCEPTED, RECIPIENT),
     (S.REQUESTED, Action.DECLINE): (S.REJECTED, RECIPIENT),
     (S.ACCEPTED, Action.START): (S.IN_PROGRESS, RECIPIENT),
@@ -73,7 +86,6 @@ TRANSITIONS: dict[tuple[ReferralStatus, Action], tuple[ReferralStatus, frozenset
     (S.ACCEPTED, Action.COMPLETE): (S.COMPLETED, RECIPIENT),
     (S.IN_PROGRESS, Action.COMPLETE): (S.COMPLETED, RECIPIENT),
     (S.ON_HOLD, Action.COMPLETE): (S.COMPLETED, RECIPIENT),
-    (S.DRAFT, Action.CANCEL): (S.CANCELLED, REFERRER),
     (S.REQUESTED, Action.CANCEL): (S.CANCELLED, REFERRER),
     # Once accepted, either side may cancel, with a reason.
     (S.ACCEPTED, Action.CANCEL): (S.CANCELLED, BOTH),
@@ -144,7 +156,7 @@ def allowed_actions(user: User, referral: Referral) -> list[Action]:
     return [
         action
         for (status, action), (_, permitted) in TRANSITIONS.items()
-        if status == referral.status and user_sides & permitted and action is not Action.SEND
+        if status == referral.status and user_sides & permitted
     ]
 
 
@@ -222,7 +234,7 @@ def transition(
     now = clock.now()
     counted_before = daily.tally(referral)
 
-    values = {"status": to_status, "version": Referral.version + 1, "updated_at": now}
+    values: dict = {"status": to_status, "updated_at": now}
     if stamp := STAMPS.get(to_status):
         values[stamp] = now
     if action is Action.DECLINE:
@@ -231,24 +243,19 @@ def transition(
         values["outcome"] = details.outcome
     if details.note.strip() and action in (Action.DECLINE, Action.COMPLETE, Action.CANCEL):
         values["closing_note"] = details.note.strip()
+    # The receiving organisation acting on a referral has opened it, by whatever route.
+    opening = Side.RECIPIENT in user_sides and referral.opened_at is None
+    if opening:
+        values["opened_at"] = now
     with db.session.begin_nested():
-        changed = db.session.execute(
-            update(Referral)
-            .where(
-                Referral.id == referral.id,
-                Referral.status == from_status,
-                Referral.version == referral.version,
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if changed != 1:
-            raise Stale("Someone else changed this referral at the same moment: reload it")
+        _change(referral, values)
         if action is Action.ACCEPT and not take_place(referral.to_service_id):
             raise NoPlacesLeft(
                 "No places are left on this service. Update its capacity, or decline the "
                 "referral with the reason 'no capacity'."
             )
+    if opening:
+        event_for(referral, "opened", user)
     detail = {}
     if details.reason:
         detail["reason"] = details.reason.value
@@ -265,11 +272,35 @@ def transition(
     db.session.flush()
     db.session.refresh(referral)
     daily.count_change(counted_before, daily.tally(referral))
+    _logged(user, referral, f"{PAST[action]} the referral")
     return event
 
 
+def _change(referral: Referral, values: dict) -> None:
+    """The one way an existing referral changes: an UPDATE that applies only if the row
+    still has the status and version that were read, and raises the version by one.
+
+    Raises `Stale` when someone else's change got there first; nothing is written then.
+    """
+    changed = db.session.execute(
+        update(Referral)
+        .where(
+            Referral.id == referral.id,
+            Referral.status == referral.status,
+            Referral.version == referral.version,
+        )
+        .values(version=Referral.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise Stale("Someone else changed this referral at the same moment: reload it")
+
+
+def _logged(user: User, referral: Referral, what: str) -> None:
+    log_access(user, referral.resident_id, AccessAction.CHANGE, what, referral_id=referral.id)
+
+
 PAST = {
-    Action.SEND: "sent",
     Action.ACCEPT: "accepted",
     Action.DECLINE: "declined",
     Action.START: "started",
@@ -295,34 +326,208 @@ def _why_not(referral: Referral, action: Action, user_sides: frozenset[Side]) ->
 
 
 def mark_opened(referral: Referral, user: User) -> Event | None:
-    """The first time the recipient opens a referral, the referrer's timeline says so."""
-    if Side.RECIPIENT not in sides(user, referral) or referral.opened_at is not None:
-        return None
-    now = clock.now()
-    changed = db.session.execute(
-        update(Referral)
-        .where(Referral.id == referral.id, Referral.opened_at.is_(None))
-        .values(opened_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed != 1:
-        return None
-    referral.opened_at = now
-    return event_for(referral, "opened", user)
+    """The first time the recipient opens a referral, the referrer's timeline says so.
+
+    Opening changes what both parties see, so it raises the version like any change. If
+    another change lands at the same moment, the referral is read again and, if still
+    unopened, marked then.
+    """
+    for _attempt in range(2):
+        if Side.RECIPIENT not in sides(user, referral) or referral.opened_at is not None:
+            return None
+        now = clock.now()
+        try:
+            with db.session.begin_nested():
+                _change(referral, {"opened_at": now, "updated_at": now})
+        except Stale:
+            db.session.refresh(referral)
+            continue
+        db.session.refresh(referral)
+        return event_for(referral, "opened", user)
+    return None
 
 
-def assign(referral: Referral, user: User, assignee: User | None) -> Event:
+def assign(
+    referral: Referral, user: User, assignee: User | None, *, expected_version: int | None = None
+) -> Event:
     """The receiving organisation gives the referral to one of its own people (or no one)."""
     if Side.RECIPIENT not in sides(user, referral):
         raise NotAllowed("Only the receiving organisation can assign this referral")
     if referral.status in TERMINAL:
         raise NotAllowed("A closed referral cannot be assigned")
+    if expected_version is not None and expected_version != referral.version:
+        raise Stale("The referral has changed since you loaded it: reload it and try again")
     if assignee is not None and (
         assignee.organisation_id != referral.to_organisation_id
         or not assignee.active
         or not assignee.has_role(Role.CASEWORKER)
     ):
         raise Incomplete("Choose someone in your organisation who works on referrals")
-    referral.assignee_id = assignee.id if assignee else None
-    referral.version += 1
-    return event_for(referral, "assigned", user, detail={"assignee_id": referral.assignee_id})
+    assignee_id = assignee.id if assignee else None
+    with db.session.begin_nested():
+        _change(referral, {"assignee_id": assignee_id, "updated_at": clock.now()})
+    db.session.refresh(referral)
+    _logged(user, referral, "assigned the referral")
+    return event_for(referral, "assigned", user, detail={"assignee_id": assignee_id})
+
+
+# Making referrals
+
+
+class AlreadyOpen(Refused):
+    """The resident already has an open referral to this service; `existing` is it."""
+
+    def __init__(self, existing: Referral):
+        super().__init__(
+            f"{existing.reference} already refers this resident to this service and is still open"
+        )
+        self.existing = existing
+
+
+@dataclass
+class ConsentGiven:
+    given_by: ConsentGiver
+    covers: str
+    representative_name: str | None = None
+
+
+def open_referral_for(resident_id: int, service_id: int) -> Referral | None:
+    return db.session.scalar(
+        select(Referral).where(
+            Referral.resident_id == resident_id,
+            Referral.to_service_id == service_id,
+            Referral.status.in_(OPEN_STATUSES),
+        )
+    )
+
+
+def _replayed(user: User, idempotency_key: str | None) -> Referral | None:
+    if not idempotency_key:
+        return None
+    return db.session.scalar(
+        select(Referral).where(
+            Referral.from_user_id == user.id, Referral.idempotency_key == idempotency_key
+        )
+    )
+
+
+def send(
+    user: User,
+    *,
+    resident: Resident,
+    need: NeedCategory,
+    service: Service,
+    urgency: Urgency,
+    summary: str,
+    consent: ConsentGiven,
+    idempotency_key: str | None = None,
+    forwarded_from: Referral | None = None,
+) -> tuple[Referral, bool]:
+    """Send a referral; returns it and whether it is new.
+
+    A repeated submission (same user, same idempotency key) returns the first referral
+    instead of making a second. A second open referral of the resident to the same
+    service is refused with `AlreadyOpen`, also when an identical submission wins a race:
+    the unique indexes decide, and only this insert's savepoint is rolled back.
+    """
+    if not sides_possible(user):
+        raise NotAllowed("Only caseworkers and coordinators make referrals")
+    if existing := _replayed(user, idempotency_key):
+        return existing, False
+    if service.capacity_status is CapacityStatus.CLOSED:
+        raise Refused(f"{service.name} is closed to referrals")
+    if existing := open_referral_for(resident.id, service.id):
+        raise AlreadyOpen(existing)
+    now = clock.now()
+    referral = Referral(
+        # A unique stand-in until the id is known; the reference is made from the id.
+        reference=f"NEW-{uuid4().hex[:16]}",
+        resident=resident,
+        need=need,
+        from_organisation_id=user.organisation_id,
+        from_user=user,
+        to_service=service,
+        to_organisation_id=service.organisation_id,
+        neighbourhood_id=resident.neighbourhood_id,
+        urgency=urgency,
+        summary=summary.strip(),
+        status=S.REQUESTED,
+        idempotency_key=idempotency_key,
+        forwarded_from=forwarded_from,
+        created_at=now,
+        sent_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(referral)
+            db.session.flush()
+    except IntegrityError:
+        # Lost a race with an identical submission or another open referral: report that one.
+        if existing := _replayed(user, idempotency_key):
+            return existing, False
+        if existing := open_referral_for(resident.id, service.id):
+            raise AlreadyOpen(existing) from None
+        raise
+    referral.reference = f"REF-{now.year}-{referral.id:06d}"
+    db.session.add(
+        Consent(
+            referral=referral,
+            given_by=consent.given_by,
+            representative_name=consent.representative_name,
+            covers=consent.covers.strip(),
+            recorded_by_id=user.id,
+            recorded_at=now,
+        )
+    )
+    event_for(
+        referral,
+        "sent",
+        user,
+        from_status=S.DRAFT,
+        to_status=S.REQUESTED,
+        detail={"forwarded_from": forwarded_from.id} if forwarded_from else {},
+    )
+    _logged(user, referral, "sent a referral")
+    daily.count_sent(referral)
+    db.session.flush()
+    return referral, True
+
+
+def forward(
+    referral: Referral,
+    user: User,
+    *,
+    service: Service,
+    summary: str,
+    idempotency_key: str | None = None,
+) -> tuple[Referral, bool]:
+    """Send a declined referral's resident to another service, linked to the first.
+
+    The declined referral's version rises with a conditional UPDATE, so two people
+    forwarding it from the same page at once cannot both succeed. Its timeline, which the
+    service that declined also reads, says nothing of where the resident went next.
+    """
+    if not may_forward(user, referral):
+        if Side.REFERRER not in sides(user, referral):
+            raise NotAllowed("Only the referring organisation can forward this referral")
+        raise NotAllowed("Only a declined referral can be forwarded")
+    if service.id == referral.to_service_id:
+        raise Refused("Choose a different service from the one that declined")
+    if existing := _replayed(user, idempotency_key):
+        return existing, False
+    consent = referral.consent
+    with db.session.begin_nested():
+        _change(referral, {})
+    new, is_new = send(
+        user,
+        resident=referral.resident,
+        need=referral.need,
+        service=service,
+        urgency=referral.urgency,
+        summary=summary or referral.summary,
+        consent=ConsentGiven(consent.given_by, consent.covers, consent.representative_name),
+        idempotency_key=idempotency_key,
+        forwarded_from=referral,
+    )
+    db.session.refresh(referral)
+    return new, is_new

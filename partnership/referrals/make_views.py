@@ -31,7 +31,8 @@ from partnership.models import (
     UnmetNeed,
     Urgency,
 )
-from partnership.referrals import draft
+from partnership.referrals import draft, lifecycle
+from partnership.referrals.lifecycle import AlreadyOpen, ConsentGiven, Refused
 from partnership.referrals.make_forms import (
     CONSENT_WORDS,
     CONTACT_WORDS,
@@ -56,7 +57,6 @@ from partnership.referrals.make_forms import (
 )
 from partnership.referrals.overdue import bank_holidays, due_date, due_working_days
 from partnership.referrals.residents import find_residents, possible_duplicates
-from partnership.referrals.sending import AlreadyOpen, ConsentGiven, Refused, send_referral
 from partnership.referrals.views import age_on
 
 making = Blueprint("making", __name__, url_prefix="/referrals/new")
@@ -577,7 +577,7 @@ def send():
         )
     consent = answers["consent"]
     try:
-        referral, is_new = send_referral(
+        referral, is_new = lifecycle.send(
             current_user,
             resident=chosen,
             need=db.session.get(NeedCategory, answers["need_id"]),
@@ -601,7 +601,9 @@ def send():
         message = refusal.message
         db.session.rollback()
         return _check_page(answers, problem=message, status=409)
-    if not is_new:
+    if is_new:
+        db.session.commit()
+    else:
         # Pressed twice: the first press sent it, with any change to the resident's record.
         db.session.rollback()
     draft.discard()

@@ -31,7 +31,7 @@ from partnership.models import (
     Service,
     User,
 )
-from partnership.referrals import lifecycle, overdue, sending
+from partnership.referrals import lifecycle, overdue
 from partnership.referrals.forms import (
     BUTTONS,
     DECLINE_REASON_WORDS,
@@ -43,7 +43,6 @@ from partnership.referrals.forms import (
     action_form,
 )
 from partnership.referrals.lifecycle import (
-    PAST,
     TERMINAL,
     Action,
     NoPlacesLeft,
@@ -52,11 +51,11 @@ from partnership.referrals.lifecycle import (
     Side,
     Stale,
 )
-from partnership.referrals.messages import messages_for, post_message
+from partnership.referrals.messages import log_messages_seen, messages_for, post_message
 
 referrals = Blueprint("referrals", __name__, url_prefix="/referrals")
 
-ACTIONS = "any(" + ", ".join(a.value for a in Action if a is not Action.SEND) + ")"
+ACTIONS = "any(" + ", ".join(a.value for a in Action) + ")"
 # Refusals a person cannot put right by correcting the form: the page says why, with 409.
 CONFLICTS = (NotAllowed, NoPlacesLeft, Stale)
 FORWARD_CHOICES = 20
@@ -306,13 +305,6 @@ def act(referral_id: int, action: str):
         )
     except Refused as refusal:
         return _refused(referral_id, refusal)
-    log_access(
-        current_user,
-        found.resident_id,
-        AccessAction.CHANGE,
-        f"{PAST[action]} the referral",
-        referral_id=found.id,
-    )
     db.session.commit()
     flash(DONE[action], "success")
     return redirect(url_for(".referral", referral_id=found.id))
@@ -332,13 +324,6 @@ def assign(referral_id: int):
         lifecycle.assign(found, current_user, chosen)
     except Refused as refusal:
         return _refused(referral_id, refusal)
-    log_access(
-        current_user,
-        found.resident_id,
-        AccessAction.CHANGE,
-        "assigned the referral",
-        referral_id=found.id,
-    )
     db.session.commit()
     flash(f"Assigned to {chosen.name}" if chosen else "No one is assigned now", "success")
     return redirect(url_for(".referral", referral_id=found.id))
@@ -376,18 +361,14 @@ def timeline_fragment(referral_id: int):
 @referrals.route("/<int:referral_id>/messages")
 @requires_role(Role.CASEWORKER)
 def messages(referral_id: int):
+    """Fetched by the open page on every event of the referral: logged as a view only when
+    it shows a message the user had not been logged as seeing."""
     found = referral_or_404(current_user, referral_id)
-    log_access(
-        current_user,
-        found.resident_id,
-        AccessAction.VIEW,
-        "referral messages",
-        referral_id=found.id,
-    )
+    shown = messages_for(found)
+    log_messages_seen(found, current_user, shown)
+    page = render_template("partials/referral-messages.html", referral=found, messages=shown)
     db.session.commit()
-    return render_template(
-        "partials/referral-messages.html", referral=found, messages=messages_for(found)
-    )
+    return page
 
 
 # Forwarding a declined referral
@@ -423,20 +404,21 @@ def forward(referral_id: int):
     if form.validate_on_submit():
         service = db.session.get(Service, int(form.service.data))
         try:
-            new, _ = sending.forward(
+            new, _ = lifecycle.forward(
                 found,
                 current_user,
                 service=service,
                 summary=form.summary.data or "",
                 idempotency_key=form.idempotency_key.data or None,
             )
-        except sending.AlreadyOpen as refusal:
+        except lifecycle.AlreadyOpen as refusal:
             status, problem, existing = 409, refusal.message, refusal.existing
         except NotAllowed as refusal:
             status, problem = 409, refusal.message
         except Refused as refusal:
             form.service.errors.append(refusal.message)
         else:
+            db.session.commit()
             flash(f"Referral sent to {service.name}", "success")
             return redirect(url_for(".referral", referral_id=new.id))
         db.session.rollback()

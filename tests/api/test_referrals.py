@@ -4,8 +4,17 @@ import pytest
 from sqlalchemy import func, select
 
 from partnership.extensions import db
-from partnership.models import AccessLog, Event, Referral, ReferralStatus, Role, Service
+from partnership.models import (
+    AccessAction,
+    AccessLog,
+    Event,
+    Referral,
+    ReferralStatus,
+    Role,
+    Service,
+)
 from tests import factories
+from tests.referrals.test_page import submit, with_consent
 
 
 def _problem(response, status):
@@ -287,3 +296,64 @@ def test_inbox_and_outbox_lists_with_status_filter_and_paging(
 )
 def test_bad_list_filters_are_422(caseworker_api, query):
     _problem(caseworker_api.get("/referrals", query_string=query), 422)
+
+
+def _trail(referral_id: int) -> tuple[list, list]:
+    """What a referral's history holds, in a form that compares across two referrals."""
+    db.session.expire_all()
+    events = db.session.scalars(
+        select(Event).where(Event.referral_id == referral_id).order_by(Event.id)
+    )
+    logs = db.session.scalars(
+        select(AccessLog).where(AccessLog.referral_id == referral_id).order_by(AccessLog.id)
+    )
+    return (
+        [(e.kind, e.actor_id, e.from_status, e.to_status, e.detail) for e in events],
+        [(row.user_id, row.action, row.what) for row in logs if row.action.value == "change"],
+    )
+
+
+def test_the_api_marks_opened_and_logs_as_the_web_does(coordinator_api, partnership, as_role):
+    """The same accept and complete, one referral through the web and one through the API,
+    leave the same timeline, the same opened stamp and the same change rows in the log."""
+    coordinator = partnership.users[Role.COORDINATOR]
+    by_web, by_api = factories.referral(partnership), factories.referral(partnership)
+    for referral in (by_web, by_api):
+        with_consent(referral, partnership.users[Role.CASEWORKER])
+    db.session.commit()
+
+    web = as_role(Role.COORDINATOR)
+    for action, form in (("accept", {}), ("complete", {"complete-outcome": "need-met"})):
+        assert submit(web, by_web, action, form).status_code == 302
+
+    read = coordinator_api.get(f"/referrals/{by_api.id}")
+    assert read.get_json()["opened_at"] is not None
+    for body in ({"action": "accept"}, {"action": "complete", "outcome": "need-met"}):
+        assert (
+            coordinator_api.post(f"/referrals/{by_api.id}/transitions", json=body).status_code
+            == 200
+        )
+
+    assert _trail(by_api.id) == _trail(by_web.id)
+    events, changes = _trail(by_api.id)
+    assert [kind for kind, *_ in events] == ["opened", "accepted", "completed"]
+    assert changes == [
+        (coordinator.id, AccessAction.CHANGE, "accepted the referral"),
+        (coordinator.id, AccessAction.CHANGE, "completed the referral"),
+    ]
+    assert db.session.get(Referral, by_api.id).opened_at is not None
+
+
+def test_acting_through_the_api_without_reading_first_still_marks_opened(
+    coordinator_api, partnership
+):
+    referral = factories.referral(partnership)
+    db.session.commit()
+    body = {"action": "accept"}
+    assert (
+        coordinator_api.post(f"/referrals/{referral.id}/transitions", json=body).status_code == 200
+    )
+    db.session.expire_all()
+    assert db.session.get(Referral, referral.id).opened_at is not None
+    kinds = db.session.scalars(select(Event.kind).where(Event.referral_id == referral.id)).all()
+    assert kinds == ["opened", "accepted"]

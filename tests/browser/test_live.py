@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from partnership.extensions import db
 from partnership.models import ConsentGiver, NeedCategory, Resident, Service, Urgency, User
-from partnership.referrals.sending import ConsentGiven, send_referral
+from partnership.referrals.lifecycle import ConsentGiven, send
 from tests.browser.conftest import sign_in
 
 LIVE = 2_000  # milliseconds: the promise for live updates
@@ -43,7 +43,7 @@ def test_a_referral_appears_in_the_open_inbox_and_its_acceptance_in_the_open_out
             )
             db.session.add(resident)
             db.session.flush()
-            referral, _ = send_referral(
+            referral, _ = send(
                 priya,
                 resident=resident,
                 need=food,
@@ -52,6 +52,7 @@ def test_a_referral_appears_in_the_open_inbox_and_its_acceptance_in_the_open_out
                 summary="Sent while both pages are open",
                 consent=ConsentGiven(ConsentGiver.RESIDENT, "Sharing with the food bank"),
             )
+            db.session.commit()
             reference = referral.reference
             db.session.remove()
 

@@ -16,7 +16,7 @@ from partnership.models import (
     Role,
     Urgency,
 )
-from partnership.referrals import sending
+from partnership.referrals import lifecycle
 from partnership.referrals.lifecycle import Action, Details, NoPlacesLeft, transition
 from tests import factories
 from tests.referrals.test_page import submit, with_consent
@@ -131,9 +131,10 @@ def test_forwarding_counts_the_new_referral_and_the_declined_one_stays_declined(
     with_consent(declined, partnership.users[Role.CASEWORKER])
     other = factories.service(partnership.pantry, places=3)
     db.session.commit()
-    sending.forward(
+    lifecycle.forward(
         declined, partnership.users[Role.CASEWORKER], service=other, summary="Needs food now"
     )
+    db.session.commit()
     key = (partnership.north.id, daily.day_made(declined.created_at))
     assert summary()[key] == {"made": 2, "declined": 1, "declined_for_capacity": 1}
     assert summary() == recounted()
@@ -157,15 +158,16 @@ def test_sending_counts_the_referral_in_the_same_transaction(partnership):
     resident = factories.resident(partnership.north, partnership.surgery)
     service = factories.service(partnership.pantry, places=2)
     db.session.commit()
-    referral, _ = sending.send_referral(
+    referral, _ = lifecycle.send(
         partnership.users[Role.CASEWORKER],
         resident=resident,
         need=factories.need(),
         service=service,
         urgency=Urgency.ROUTINE,
         summary="Needs food support",
-        consent=sending.ConsentGiven(ConsentGiver.RESIDENT, "Sharing with the food bank"),
+        consent=lifecycle.ConsentGiven(ConsentGiver.RESIDENT, "Sharing with the food bank"),
     )
+    db.session.commit()
     key = (partnership.north.id, daily.day_made(referral.created_at))
     assert summary() == {key: {"made": 1}} == recounted()
 

@@ -209,7 +209,7 @@ def test_live_events_reach_party_streams_only(app, partnership, fast_heartbeat):
     referrer_stream, outsider_stream = open_stream(referrer), open_stream(outsider)
     read_frames(referrer_stream, 1), read_frames(outsider_stream, 1)  # the resyncs
 
-    referral = factories.referral(partnership)
+    referral = factories.referral(partnership, opened_at=clock.now())  # one event only
     lifecycle.transition(referral, partnership.users[Role.COORDINATOR], Action.ACCEPT)
     db.session.commit()
 
@@ -252,3 +252,20 @@ def test_reconnecting_with_last_event_id_replays_what_was_missed_then_goes_live(
         (f"referral-{referral.id}", live.id),
     ]
     stream.close()
+
+
+def test_a_savepoint_neither_publishes_early_nor_forgets_earlier_events(app, partnership, broker):
+    """An accept refused for want of places rolls back its savepoint only: the event
+    written before it in the same transaction is published once, at the real commit."""
+    full = factories.service(partnership.pantry, places=0)
+    referral = factories.referral(partnership, to_service=full)
+    other = factories.referral(partnership)
+    db.session.commit()
+    broker.notices.clear()
+    coordinator = partnership.users[Role.COORDINATOR]
+    opened = lifecycle.mark_opened(other, coordinator)
+    with pytest.raises(lifecycle.NoPlacesLeft):
+        lifecycle.transition(referral, coordinator, lifecycle.Action.ACCEPT)
+    assert broker.notices == []
+    db.session.commit()
+    assert broker.notices == [str(opened.id)]

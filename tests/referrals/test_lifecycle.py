@@ -1,9 +1,10 @@
 """The lifecycle against DESIGN section 3, for every (status, action, side)."""
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from partnership.extensions import db
 from partnership.models import (
@@ -14,6 +15,7 @@ from partnership.models import (
     ReferralStatus,
     Role,
     Service,
+    User,
 )
 from partnership.referrals import lifecycle
 from partnership.referrals.lifecycle import Action, Details, Side
@@ -25,8 +27,6 @@ REFERRER, RECIPIENT = Side.REFERRER, Side.RECIPIENT
 # Written from DESIGN section 3 independently of the module's own table:
 # (status, action): (new status, sides allowed)
 EXPECTED = {
-    (S.DRAFT, "send"): (S.REQUESTED, {REFERRER}),
-    (S.DRAFT, "cancel"): (S.CANCELLED, {REFERRER}),
     (S.REQUESTED, "accept"): (S.ACCEPTED, {RECIPIENT}),
     (S.REQUESTED, "decline"): (S.REJECTED, {RECIPIENT}),
     (S.REQUESTED, "cancel"): (S.CANCELLED, {REFERRER}),
@@ -235,3 +235,69 @@ def test_the_same_referral_accepted_twice_at_once_succeeds_once(app, partnership
     assert outcomes.count("accepted") == 1
     db.session.expire_all()
     assert db.session.get(Service, service.id).places_available == 2
+
+
+def test_an_assign_over_a_change_made_meanwhile_is_stale_not_a_second_version_2(app, partnership):
+    """The page read version 1; another request assigned and committed version 2 since.
+    The conditional UPDATE refuses, rather than writing version 2 a second time."""
+    referral = factories.referral(partnership)
+    coordinator = partnership.users[Role.COORDINATOR]
+    db.session.commit()
+    seen = db.session.get(Referral, referral.id)
+    assert seen.version == 1
+    # Another request's assign lands in the database; `seen` still says version 1.
+    db.session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id)
+        .values(assignee_id=coordinator.id, version=Referral.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    with pytest.raises(lifecycle.Stale):
+        lifecycle.assign(seen, coordinator, None)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Referral, referral.id).version == 2
+    assert db.session.scalar(select(func.count()).select_from(Event)) == 0
+
+
+def test_two_assigns_at_once_end_with_distinct_versions(app, partnership):
+    """Two requests, each in its own thread and session, assign the same referral at once.
+    Each change that succeeds has a version of its own; a loser is told to reload."""
+    referral_id = factories.referral(partnership).id
+    coordinator_id = partnership.users[Role.COORDINATOR].id
+    db.session.commit()  # and nothing read here until the threads are done
+    # SQLite serialises whole transactions (BEGIN IMMEDIATE): both reads happen first
+    # only on PostgreSQL.
+    both_read = threading.Barrier(2) if db.engine.dialect.name == "postgresql" else None
+    results: list = []
+
+    def request(assignee_id: int | None) -> None:
+        with app.app_context():
+            found = db.session.get(Referral, referral_id)
+            user = db.session.get(User, coordinator_id)
+            assignee = db.session.get(User, assignee_id) if assignee_id else None
+            if both_read:
+                both_read.wait(timeout=10)
+            try:
+                lifecycle.assign(found, user, assignee)
+                db.session.commit()
+                results.append(found.version)
+            except lifecycle.Stale:
+                db.session.rollback()
+                results.append("stale")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=request, args=(who,)) for who in (coordinator_id, None)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    versions = [v for v in results if v != "stale"]
+    assert len(results) == 2 and versions, results
+    assert len(set(versions)) == len(versions), results
+    db.session.expire_all()
+    final = db.session.get(Referral, referral_id)
+    assert final.version == 1 + len(versions)
+    assigned = select(func.count()).select_from(Event).where(Event.kind == "assigned")
+    assert db.session.scalar(assigned) == len(versions)

@@ -6,6 +6,7 @@ import pytest
 from flask import render_template_string
 from sqlalchemy import select
 
+from partnership import clock
 from partnership.extensions import db
 from partnership.models import DeclineReason, Event, Outcome, ReferralStatus, Role, User
 from partnership.referrals import lifecycle
@@ -103,9 +104,10 @@ def test_viewing_the_notifications_resets_the_count(partnership, people, as_role
 
 def test_the_list_says_what_happened_in_words_newest_first(partnership, people, as_role):
     referrer, recipient = people["referrer"], people["recipient"]
-    accepted = factories.referral(partnership)
-    declined = factories.referral(partnership)
-    completed = factories.referral(partnership, status=S.IN_PROGRESS)
+    opened = {"opened_at": clock.now()}  # so that "was opened" is not in the list
+    accepted = factories.referral(partnership, **opened)
+    declined = factories.referral(partnership, **opened)
+    completed = factories.referral(partnership, status=S.IN_PROGRESS, **opened)
     db.session.commit()
     lifecycle.transition(accepted, recipient, Action.ACCEPT)
     lifecycle.transition(

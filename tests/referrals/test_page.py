@@ -24,7 +24,7 @@ from partnership.models import (
     Urgency,
     User,
 )
-from partnership.referrals import lifecycle, sending
+from partnership.referrals import lifecycle
 from tests import factories
 from tests.conftest import sign_in_as
 
@@ -512,14 +512,14 @@ def test_the_journey_from_sent_to_completed_with_plain_form_posts(partnership, a
         neighbourhoods=[partnership.north],
     )
     resident = factories.resident(partnership.north, partnership.surgery)
-    referral, _ = sending.send_referral(
+    referral, _ = lifecycle.send(
         caseworker,
         resident=resident,
         need=food,
         service=pantry,
         urgency=Urgency.ROUTINE,
         summary="Needs food support",
-        consent=sending.ConsentGiven(ConsentGiver.RESIDENT, "Sharing with the food bank"),
+        consent=lifecycle.ConsentGiven(ConsentGiver.RESIDENT, "Sharing with the food bank"),
     )
     referrer, recipient = as_role(Role.CASEWORKER), as_role(Role.COORDINATOR)
 
