@@ -7,7 +7,7 @@ from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from partnership import errors, security
+from partnership import errors, security, words
 from partnership.config import CONFIGS, INSTANCE, ROOT, ProductionConfig
 from partnership.database import configure_engine
 from partnership.extensions import csrf, db, htmx, limiter, login_manager, migrate
@@ -46,6 +46,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    # Templates read labels from the one module that holds them.
+    app.jinja_env.globals["words"] = words
 
     _init_extensions(app)
     _register_blueprints(app)

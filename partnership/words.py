@@ -1,8 +1,147 @@
-"""Times and counts in the words people use, in the partnership's own time zone."""
+"""Every label a person reads, in one place, and times and counts in their words.
+
+Statuses, actions, decline reasons, outcomes, timeline events, capacity, sectors and the
+rest are keyed by their codes (the enums' values, which are also what event details and
+the API carry), so an enum member and a code read back from JSON find the same words, and
+this module needs nothing from the models. `tests/test_words.py` checks every code has its
+words.
+"""
 
 from datetime import datetime
 
 from partnership.clock import LONDON
+
+# Referrals
+
+STATUS = {
+    "draft": "Draft",
+    "requested": "Waiting for a reply",
+    "accepted": "Accepted",
+    "in-progress": "In progress",
+    "on-hold": "On hold",
+    "rejected": "Declined",
+    "completed": "Completed",
+    "cancelled": "Cancelled",
+}
+# The GOV.UK tag colour of each status.
+STATUS_COLOUR = {
+    "draft": "grey",
+    "requested": "blue",
+    "accepted": "turquoise",
+    "in-progress": "light-blue",
+    "on-hold": "yellow",
+    "rejected": "red",
+    "completed": "green",
+    "cancelled": "grey",
+}
+URGENCY = {"routine": "Routine", "urgent": "Urgent"}
+DECLINE_REASON = {
+    "no-capacity": "No capacity",
+    "not-eligible": "Not eligible for the service",
+    "unable-to-contact": "Unable to contact the resident",
+    "resident-declined": "The resident declined",
+    "duplicate": "Duplicate referral",
+    "other": "Another reason",
+}
+OUTCOME = {
+    "need-met": "Need met",
+    "partly-met": "Need partly met",
+    "not-met": "Need not met",
+    "disengaged": "Resident disengaged",
+}
+# What each lifecycle action's button says, and the banner once it is done.
+ACTION_BUTTON = {
+    "accept": "Accept referral",
+    "decline": "Decline referral",
+    "start": "Start work",
+    "hold": "Put on hold",
+    "resume": "Resume work",
+    "complete": "Complete referral",
+    "cancel": "Cancel referral",
+}
+ACTION_DONE = {
+    "accept": "Referral accepted",
+    "decline": "Referral declined",
+    "start": "Referral started",
+    "hold": "Referral put on hold",
+    "resume": "Referral resumed",
+    "complete": "Referral completed",
+    "cancel": "Referral cancelled",
+}
+# Timeline events by kind: "Accepted", and in a sentence "REF-2026-000012 was accepted".
+EVENT = {
+    "sent": "Sent",
+    "opened": "Opened",
+    "accepted": "Accepted",
+    "declined": "Declined",
+    "started": "Started",
+    "held": "Put on hold",
+    "resumed": "Resumed",
+    "completed": "Completed",
+    "cancelled": "Cancelled",
+    "assigned": "Assigned",
+    "message": "Message sent",
+}
+CONSENT_GIVER = {"resident": "The resident", "representative": "Someone acting for them"}
+
+# Residents
+
+CONTACT_METHOD = {
+    "phone": "Phone",
+    "email": "Email",
+    "letter": "Letter",
+    "in-person": "In person",
+}
+
+# Services
+
+CAPACITY_STATUS = {
+    "open": "Open",
+    "limited": "Limited",
+    "waitlist": "Waiting list",
+    "full": "Full",
+    "closed": "Closed",
+}
+# The GOV.UK tag colour of each capacity status.
+CAPACITY_COLOUR = {
+    "open": "green",
+    "limited": "yellow",
+    "waitlist": "orange",
+    "full": "red",
+    "closed": "grey",
+}
+WAIT_BAND = {
+    "under-1-week": "under 1 week",
+    "1-4-weeks": "1 to 4 weeks",
+    "1-3-months": "1 to 3 months",
+    "over-3-months": "over 3 months",
+}
+
+# Organisations and people
+
+SECTOR = {
+    "nhs": "NHS",
+    "council": "Council",
+    "vcse": "Voluntary, community and social enterprise",
+    "other": "Other",
+}
+ROLE = {
+    "caseworker": "Caseworker",
+    "coordinator": "Coordinator",
+    "lead": "Lead",
+    "admin": "Admin",
+}
+ACCESS_ACTION = {"view": "Viewed", "export": "Exported", "change": "Changed"}
+
+
+def event_words(kind: str) -> str:
+    """A timeline event's title; an unknown kind still reads as words."""
+    return EVENT.get(kind) or kind.replace("-", " ").replace("_", " ").capitalize()
+
+
+def event_sentence(kind: str) -> str:
+    """ "was accepted", "was put on hold": what a referral's event did, after its reference."""
+    return f"was {event_words(kind).lower()}"
 
 
 def plural(count: int, word: str) -> str:

@@ -11,17 +11,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from partnership import words
 from partnership.extensions import db
-from partnership.models import AccessAction, AccessLog, Organisation, Referral, User
+from partnership.models import AccessLog, Organisation, Referral, User
 from partnership.models.accounts import normalise_email
 
 PER_PAGE = 50
-
-ACTION_WORDS = {
-    AccessAction.VIEW: "Viewed",
-    AccessAction.EXPORT: "Exported",
-    AccessAction.CHANGE: "Changed",
-}
 
 
 @dataclass(frozen=True)
@@ -95,7 +90,7 @@ def access_log_page(*, email: str = "", reference: str = "", page: int = 1) -> A
                 at=at,
                 who=name or "A removed user",
                 organisation=organisation or "",
-                action=ACTION_WORDS[action],
+                action=words.ACCESS_ACTION[action],
                 what=what,
                 reference=ref,
             )

@@ -28,10 +28,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from partnership import words
 from partnership.auth.forms import MIN_PASSWORD_LENGTH
 from partnership.forms import strip
 from partnership.models import Role, Sector
-from partnership.models.organisations import SECTOR_LABELS
 from partnership.structure import (
     StructureError,
     check_charity_number,
@@ -97,7 +97,7 @@ class OrganisationForm(FlaskForm):
     sector = RadioField(
         "Sector",
         widget=GovRadioInput(),
-        choices=[SelectChoice(s.value, SECTOR_LABELS[s]) for s in Sector],
+        choices=[SelectChoice(s.value, words.SECTOR[s]) for s in Sector],
         validators=[InputRequired(message="Select the organisation's sector")],
         invalid_choice_message="Select the organisation's sector",
     )

@@ -12,29 +12,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from partnership import words
 from partnership.dashboards import suppression as rules
 from partnership.dashboards.figures import Capacity, Figures, Flow, Headline
 from partnership.dashboards.periods import Period
 from partnership.dashboards.suppression import SUPPRESSED, Line, Published, count, withhold
-from partnership.models import CapacityStatus, Neighbourhood, Sector
+from partnership.models import Neighbourhood, Sector
 
 TEXT, DATE, COUNT, RATE, DAYS, PLACES = "text", "date", "count", "rate", "days", "places"
 BUSIEST = 5
 OTHER_SERVICES = "All other services"
-
-CAPACITY_LABELS = {
-    CapacityStatus.OPEN: "Open",
-    CapacityStatus.LIMITED: "Limited",
-    CapacityStatus.WAITLIST: "Waiting list",
-    CapacityStatus.FULL: "Full",
-    CapacityStatus.CLOSED: "Closed",
-}
-SECTOR_LABELS = {
-    Sector.NHS: "NHS",
-    Sector.COUNCIL: "Council",
-    Sector.VCSE: "Voluntary and community sector (VCSE)",
-    Sector.OTHER: "Other",
-}
 
 
 @dataclass(frozen=True)
@@ -241,7 +228,7 @@ def _by_sector(flows: list[Flow], cells: _Cells, made_total: int):
     def table() -> Table:
         rows = [
             {
-                "sector": SECTOR_LABELS[sector],
+                "sector": words.SECTOR[sector],
                 "sector_code": sector.value,
                 "made": cells[keys[sector]],
                 "share": share(sector),
@@ -389,7 +376,7 @@ def capacity_table(capacity: list[Capacity]) -> Table:
     """Directory facts every partner can see: not suppressed (see suppression.py)."""
     rows = [
         {
-            "status": CAPACITY_LABELS[row.status],
+            "status": words.CAPACITY_STATUS[row.status],
             "status_code": row.status.value,
             "services": row.services,
             "places_available": row.places,

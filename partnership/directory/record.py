@@ -15,10 +15,10 @@ from sqlalchemy import Float, Select, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from partnership import clock
+from partnership import clock, words
 from partnership.extensions import db
 from partnership.models import CapacityStatus, Referral, Service
-from partnership.services.capacity import WAIT_BAND_WORDS, places_words
+from partnership.services.capacity import places_words
 from partnership.words import plural, time_since
 
 RECORD_PERIOD = timedelta(days=90)
@@ -53,7 +53,7 @@ def capacity_words(service: Service) -> str:
             return "no places left"
         return places_words(service.places_available)
     if status is CapacityStatus.WAITLIST:
-        band = WAIT_BAND_WORDS.get(service.wait_band)
+        band = words.WAIT_BAND.get(service.wait_band)
         return f"waiting list of {band}" if band else "waiting list"
     return status.value
 

@@ -4,6 +4,7 @@ from sqlalchemy import func, or_, select
 
 from partnership.extensions import db
 from partnership.models import (
+    ACTIVE_STATUSES,
     NeedCategory,
     Neighbourhood,
     Organisation,
@@ -64,10 +65,7 @@ def neighbourhood_overview(neighbourhoods: list[Neighbourhood]) -> list[dict]:
         )
         counts = _status_counts(Referral.neighbourhood_id == neighbourhood.id)
         waiting = counts[ReferralStatus.REQUESTED]
-        active = sum(
-            counts[s]
-            for s in (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS, ReferralStatus.ON_HOLD)
-        )
+        active = sum(counts[s] for s in ACTIVE_STATUSES)
         overview.append(
             {
                 "neighbourhood": neighbourhood,

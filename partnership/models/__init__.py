@@ -4,7 +4,10 @@ from partnership.models.accounts import ApiToken, Role, SignInLockout, User
 from partnership.models.audit import AccessAction, AccessLog, BankHoliday
 from partnership.models.organisations import NeedCategory, Neighbourhood, Organisation, Sector
 from partnership.models.referrals import (
+    ACTIVE_STATUSES,
+    CLOSED_STATUSES,
     OPEN_STATUSES,
+    SENT_STATUSES,
     Consent,
     ConsentGiver,
     DeclineReason,
@@ -21,7 +24,10 @@ from partnership.models.residents import ContactMethod, Resident
 from partnership.models.services import CapacityStatus, CapacityUpdate, Service, WaitBand
 
 __all__ = [
+    "ACTIVE_STATUSES",
+    "CLOSED_STATUSES",
     "OPEN_STATUSES",
+    "SENT_STATUSES",
     "AccessAction",
     "AccessLog",
     "ApiToken",

@@ -7,7 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from partnership import clock
+from partnership import clock, words
 from partnership.columns import enum_column
 from partnership.extensions import db
 from partnership.models.organisations import Neighbourhood, Organisation
@@ -21,7 +21,7 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return words.ROLE[self]
 
 
 lead_neighbourhoods = Table(

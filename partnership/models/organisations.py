@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import Column, ForeignKey, String, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnership import clock
+from partnership import clock, words
 from partnership.columns import enum_column
 from partnership.extensions import db
 
@@ -20,15 +20,8 @@ class Sector(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return SECTOR_LABELS[self]
+        return words.SECTOR[self]
 
-
-SECTOR_LABELS = {
-    Sector.NHS: "NHS",
-    Sector.COUNCIL: "Council",
-    Sector.VCSE: "Voluntary, community and social enterprise",
-    Sector.OTHER: "Other",
-}
 
 organisation_neighbourhoods = Table(
     "organisation_neighbourhoods",

@@ -31,6 +31,10 @@ class ReferralStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# The groups of statuses the product speaks of, defined once. Open: the resident may have
+# only one open referral to a service (a partial unique index, see Referral). Closed: the
+# lifecycle allows nothing more. Active: accepted and under way. Sent: every status but
+# draft (a referral being made is kept apart until it is sent).
 OPEN_STATUSES = (
     ReferralStatus.DRAFT,
     ReferralStatus.REQUESTED,
@@ -38,6 +42,9 @@ OPEN_STATUSES = (
     ReferralStatus.IN_PROGRESS,
     ReferralStatus.ON_HOLD,
 )
+CLOSED_STATUSES = (ReferralStatus.REJECTED, ReferralStatus.COMPLETED, ReferralStatus.CANCELLED)
+ACTIVE_STATUSES = (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS, ReferralStatus.ON_HOLD)
+SENT_STATUSES = tuple(status for status in ReferralStatus if status is not ReferralStatus.DRAFT)
 _OPEN_SQL = "status IN (" + ", ".join(f"'{s.value}'" for s in OPEN_STATUSES) + ")"
 
 

@@ -17,48 +17,13 @@ from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from partnership import words
 from partnership.forms import strip
 from partnership.models import DeclineReason, Outcome
 from partnership.referrals.lifecycle import Action, Details
 from partnership.referrals.messages import MAX_MESSAGE
 
 MAX_NOTE = 2000
-
-DECLINE_REASON_WORDS = {
-    DeclineReason.NO_CAPACITY: "No capacity",
-    DeclineReason.NOT_ELIGIBLE: "Not eligible for the service",
-    DeclineReason.UNABLE_TO_CONTACT: "Unable to contact the resident",
-    DeclineReason.RESIDENT_DECLINED: "The resident declined",
-    DeclineReason.DUPLICATE: "Duplicate referral",
-    DeclineReason.OTHER: "Another reason",
-}
-
-OUTCOME_WORDS = {
-    Outcome.NEED_MET: "Need met",
-    Outcome.PARTLY_MET: "Need partly met",
-    Outcome.NOT_MET: "Need not met",
-    Outcome.DISENGAGED: "Resident disengaged",
-}
-
-# What each action's button says, and the banner once it is done.
-BUTTONS = {
-    Action.ACCEPT: "Accept referral",
-    Action.DECLINE: "Decline referral",
-    Action.START: "Start work",
-    Action.HOLD: "Put on hold",
-    Action.RESUME: "Resume work",
-    Action.COMPLETE: "Complete referral",
-    Action.CANCEL: "Cancel referral",
-}
-DONE = {
-    Action.ACCEPT: "Referral accepted",
-    Action.DECLINE: "Referral declined",
-    Action.START: "Referral started",
-    Action.HOLD: "Referral put on hold",
-    Action.RESUME: "Referral resumed",
-    Action.COMPLETE: "Referral completed",
-    Action.CANCEL: "Referral cancelled",
-}
 
 
 def _member(enum_class, value):
@@ -99,7 +64,7 @@ class DeclineForm(ActionForm):
     reason = RadioField(
         "Why are you declining the referral?",
         widget=GovRadioInput(),
-        choices=[SelectChoice(r.value, DECLINE_REASON_WORDS[r]) for r in DeclineReason],
+        choices=[SelectChoice(r.value, words.DECLINE_REASON[r]) for r in DeclineReason],
         validators=[InputRequired(message="Select why you are declining the referral")],
         invalid_choice_message="Select why you are declining the referral",
     )
@@ -117,7 +82,7 @@ class CompleteForm(ActionForm):
     outcome = RadioField(
         "What was the outcome for the resident?",
         widget=GovRadioInput(),
-        choices=[SelectChoice(o.value, OUTCOME_WORDS[o]) for o in Outcome],
+        choices=[SelectChoice(o.value, words.OUTCOME[o]) for o in Outcome],
         validators=[InputRequired(message="Select the outcome for the resident")],
         invalid_choice_message="Select the outcome for the resident",
     )

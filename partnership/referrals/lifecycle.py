@@ -16,11 +16,12 @@ from uuid import uuid4
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from partnership import clock
+from partnership import clock, words
 from partnership.access import log_access
 from partnership.dashboards import daily
 from partnership.extensions import db
 from partnership.models import (
+    CLOSED_STATUSES,
     OPEN_STATUSES,
     AccessAction,
     CapacityStatus,
@@ -57,20 +58,6 @@ class Action(enum.StrEnum):
     COMPLETE = "complete"
     CANCEL = "cancel"
 
-    @property
-    def label(self) -> str:
-        return ACTION_LABELS[self]
-
-
-ACTION_LABELS = {
-    Action.ACCEPT: "Accept",
-    Action.DECLINE: "Decline",
-    Action.START: "Start",
-    Action.HOLD: "Put on hold",
-    Action.RESUME: "Resume",
-    Action.COMPLETE: "Complete",
-    Action.CANCEL: "Cancel",
-}
 
 BOTH = frozenset(Side)
 REFERRER = frozenset({Side.REFERRER})
@@ -93,7 +80,7 @@ TRANSITIONS: dict[tuple[ReferralStatus, Action], tuple[ReferralStatus, frozenset
     (S.ON_HOLD, Action.CANCEL): (S.CANCELLED, BOTH),
 }
 
-TERMINAL = frozenset({S.REJECTED, S.COMPLETED, S.CANCELLED})
+TERMINAL = frozenset(CLOSED_STATUSES)
 
 # When each status was reached, for the referral's own timestamps.
 STAMPS = {
@@ -312,14 +299,14 @@ PAST = {
 
 
 def _why_not(referral: Referral, action: Action, user_sides: frozenset[Side]) -> str:
-    status = referral.status.value.replace("-", " ")
+    status = words.STATUS[referral.status].lower()
     if not user_sides:
         return "Your organisation is not party to this referral"
     if referral.status in TERMINAL:
         return f"This referral is {status}: it can no longer be changed"
     rule = TRANSITIONS.get((referral.status, action))
     if rule is None:
-        return f"A referral that is {status} cannot be {PAST[action]}"
+        return f"A referral that is {status} cannot be {words.event_words(PAST[action]).lower()}"
     if Side.RECIPIENT in rule[1]:
         return "Only the receiving organisation can do that"
     return "Only the referring organisation can do that"

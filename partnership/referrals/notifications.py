@@ -11,28 +11,15 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, union_all, update
 from sqlalchemy.orm import aliased
 
-from partnership import clock
+from partnership import clock, words
 from partnership.access import works_on_referrals
 from partnership.extensions import db
 from partnership.models import Event, Organisation, Referral, User
-from partnership.referrals.queries import DECLINE_LABELS, OUTCOME_LABELS, ago
+from partnership.referrals.queries import ago
 
 LATEST = 50
 # The badge says "99+" from 99 on, so counting further is wasted work.
 BADGE_CAP = 100
-
-# "REF-2026-000012 was accepted by Southside Pantry"
-DONE = {
-    "sent": "was sent",
-    "opened": "was opened",
-    "accepted": "was accepted",
-    "declined": "was declined",
-    "started": "was started",
-    "held": "was put on hold",
-    "resumed": "was resumed",
-    "completed": "was completed",
-    "cancelled": "was cancelled",
-}
 
 
 def _theirs(user: User) -> list:
@@ -143,16 +130,12 @@ def describe(kind: str, reference: str, by: str | None, detail: dict, user: User
         if assignee == user.id:
             return f"{reference} was assigned to you{by_whom}"
         return f"{reference} was assigned{by_whom}"
-    words = f"{reference} {DONE.get(kind, 'changed: ' + kind.replace('-', ' '))}{by_whom}"
-    if kind == "completed" and detail.get("outcome") in _OUTCOMES:
-        words += f": {OUTCOME_LABELS[_OUTCOMES[detail['outcome']]].lower()}"
-    if kind == "declined" and detail.get("reason") in _REASONS:
-        words += f": {DECLINE_LABELS[_REASONS[detail['reason']]].lower()}"
-    return words
-
-
-_OUTCOMES = {outcome.value: outcome for outcome in OUTCOME_LABELS}
-_REASONS = {reason.value: reason for reason in DECLINE_LABELS}
+    said = f"{reference} {words.event_sentence(kind)}{by_whom}"
+    if kind == "completed" and detail.get("outcome") in words.OUTCOME:
+        said += f": {words.OUTCOME[detail['outcome']].lower()}"
+    if kind == "declined" and detail.get("reason") in words.DECLINE_REASON:
+        said += f": {words.DECLINE_REASON[detail['reason']].lower()}"
+    return said
 
 
 def mark_all_seen(user: User, up_to: int | None = None) -> None:

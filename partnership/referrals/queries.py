@@ -18,16 +18,17 @@ from datetime import date, datetime
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
-from partnership import clock
+from partnership import clock, words
 from partnership.clock import LONDON
 from partnership.extensions import db
 from partnership.models import (
-    DeclineReason,
+    ACTIVE_STATUSES,
+    CLOSED_STATUSES,
+    SENT_STATUSES,
     Event,
     NeedCategory,
     Neighbourhood,
     Organisation,
-    Outcome,
     Referral,
     ReferralStatus,
     Role,
@@ -40,65 +41,9 @@ from partnership.words import day_words, time_since
 
 S = ReferralStatus
 PAGE_SIZE = 25
-# Drafts have not been sent to anyone: neither box lists them.
-SENT_STATUSES = tuple(status for status in S if status is not S.DRAFT)
-CLOSED_STATUSES = (S.REJECTED, S.COMPLETED, S.CANCELLED)
-ACTIVE_STATUSES = (S.ACCEPTED, S.IN_PROGRESS, S.ON_HOLD)
 
-STATUS_LABELS = {
-    S.DRAFT: "Draft",
-    S.REQUESTED: "Waiting for a reply",
-    S.ACCEPTED: "Accepted",
-    S.IN_PROGRESS: "In progress",
-    S.ON_HOLD: "On hold",
-    S.REJECTED: "Declined",
-    S.COMPLETED: "Completed",
-    S.CANCELLED: "Cancelled",
-}
-STATUS_COLOURS = {
-    S.DRAFT: "grey",
-    S.REQUESTED: "blue",
-    S.ACCEPTED: "turquoise",
-    S.IN_PROGRESS: "light-blue",
-    S.ON_HOLD: "yellow",
-    S.REJECTED: "red",
-    S.COMPLETED: "green",
-    S.CANCELLED: "grey",
-}
-OUTCOME_LABELS = {
-    Outcome.NEED_MET: "Need met",
-    Outcome.PARTLY_MET: "Need partly met",
-    Outcome.NOT_MET: "Need not met",
-    Outcome.DISENGAGED: "Resident disengaged",
-}
-DECLINE_LABELS = {
-    DeclineReason.NO_CAPACITY: "No capacity",
-    DeclineReason.NOT_ELIGIBLE: "Not eligible",
-    DeclineReason.UNABLE_TO_CONTACT: "Unable to contact the resident",
-    DeclineReason.RESIDENT_DECLINED: "The resident declined",
-    DeclineReason.DUPLICATE: "Duplicate referral",
-    DeclineReason.OTHER: "Other reason",
-}
-# What happened, as the start of a sentence: "Accepted 2 hours ago".
-EVENT_LABELS = {
-    "sent": "Sent",
-    "opened": "Opened",
-    "accepted": "Accepted",
-    "declined": "Declined",
-    "started": "Started",
-    "held": "Put on hold",
-    "resumed": "Resumed",
-    "completed": "Completed",
-    "cancelled": "Cancelled",
-    "assigned": "Assigned",
-    "message": "Message",
-}
 # Lifecycle order, so that sorting by status reads as the referral's progress.
 STATUS_ORDER = {status: position for position, status in enumerate(S)}
-
-
-def event_label(kind: str) -> str:
-    return EVENT_LABELS.get(kind) or kind.replace("-", " ").replace("_", " ").capitalize()
 
 
 def ago(moment: datetime, now: datetime | None = None) -> str:
@@ -384,11 +329,11 @@ class InboxRow:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return words.STATUS[self.status]
 
     @property
     def status_colour(self) -> str:
-        return STATUS_COLOURS[self.status]
+        return words.STATUS_COLOUR[self.status]
 
 
 def inbox_sort_column(key: str):
@@ -515,11 +460,11 @@ class OutboxRow:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return words.STATUS[self.status]
 
     @property
     def status_colour(self) -> str:
-        return STATUS_COLOURS[self.status]
+        return words.STATUS_COLOUR[self.status]
 
 
 def outbox(user: User, args: Mapping[str, str]) -> Box:
@@ -594,8 +539,10 @@ def outbox(user: User, args: Mapping[str, str]) -> Box:
                 opened=row.opened_at is not None,
                 overdue=bool(row.overdue),
                 last_activity=_last_activity(row, now),
-                outcome=OUTCOME_LABELS[row.outcome] if row.outcome else None,
-                decline_reason=DECLINE_LABELS[row.decline_reason] if row.decline_reason else None,
+                outcome=words.OUTCOME[row.outcome] if row.outcome else None,
+                decline_reason=(
+                    words.DECLINE_REASON[row.decline_reason] if row.decline_reason else None
+                ),
             )
             for row in rows
         ],
@@ -604,7 +551,7 @@ def outbox(user: User, args: Mapping[str, str]) -> Box:
 
 def _last_activity(row, now: datetime) -> str:
     if row.last_at is not None:
-        return f"{event_label(row.last_kind)} {ago(row.last_at, now)}"
+        return f"{words.event_words(row.last_kind)} {ago(row.last_at, now)}"
     if row.sent_at is not None:
         return f"Sent {ago(row.sent_at, now)}"
     return "None yet"

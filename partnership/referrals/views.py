@@ -13,7 +13,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from partnership import clock
+from partnership import clock, words
 from partnership.access import log_access, may_see_referral, referral_or_404, requires_role
 from partnership.clock import LONDON
 from partnership.directory.suggestions import Suggestion, suggest
@@ -21,7 +21,6 @@ from partnership.extensions import db
 from partnership.models import (
     AccessAction,
     CapacityStatus,
-    ContactMethod,
     DeclineReason,
     Event,
     Organisation,
@@ -33,10 +32,6 @@ from partnership.models import (
 )
 from partnership.referrals import lifecycle, overdue
 from partnership.referrals.forms import (
-    BUTTONS,
-    DECLINE_REASON_WORDS,
-    DONE,
-    OUTCOME_WORDS,
     AssignForm,
     ForwardForm,
     MessageForm,
@@ -68,21 +63,6 @@ def age_on(born: date, today: date) -> int:
 # The timeline
 
 
-EVENT_TITLES = {
-    "sent": "Sent",
-    "opened": "Opened",
-    "accepted": "Accepted",
-    "declined": "Declined",
-    "started": "Started",
-    "held": "Put on hold",
-    "resumed": "Resumed",
-    "completed": "Completed",
-    "cancelled": "Cancelled",
-    "assigned": "Assigned",
-    "message": "Message sent",
-}
-
-
 @dataclass(frozen=True)
 class TimelineEntry:
     title: str
@@ -95,10 +75,10 @@ def _description(event, people: dict[int, str], references: dict[int, str]) -> s
     """What the event did, in words. Codes and names only: events never carry free text."""
     detail = event.detail or {}
     # The words are keyed by the codes, which are strings: a code read back finds its words.
-    if event.kind == "declined" and detail.get("reason") in DECLINE_REASON_WORDS:
-        return f"Reason: {DECLINE_REASON_WORDS[detail['reason']]}"
-    if event.kind == "completed" and detail.get("outcome") in OUTCOME_WORDS:
-        return f"Outcome: {OUTCOME_WORDS[detail['outcome']]}"
+    if event.kind == "declined" and detail.get("reason") in words.DECLINE_REASON:
+        return f"Reason: {words.DECLINE_REASON[detail['reason']]}"
+    if event.kind == "completed" and detail.get("outcome") in words.OUTCOME:
+        return f"Outcome: {words.OUTCOME[detail['outcome']]}"
     if event.kind == "assigned":
         assignee = people.get(detail.get("assignee_id"))
         return f"Assigned to {assignee}" if assignee else "No one is assigned now"
@@ -135,7 +115,7 @@ def timeline(referral: Referral) -> list[TimelineEntry]:
         references[referral.forwarded_from_id] = referral.forwarded_from.reference
     return [
         TimelineEntry(
-            title=EVENT_TITLES.get(event.kind, event.kind.capitalize()),
+            title=words.event_words(event.kind),
             byline=f"{event.actor}, {event.organisation}" if event.actor else None,
             at=event.created_at.astimezone(LONDON),
             description=_description(event, people, references),
@@ -145,13 +125,6 @@ def timeline(referral: Referral) -> list[TimelineEntry]:
 
 
 # The page
-
-CONTACT_WORDS = {
-    ContactMethod.PHONE: "Phone",
-    ContactMethod.EMAIL: "Email",
-    ContactMethod.LETTER: "Letter",
-    ContactMethod.IN_PERSON: "In person",
-}
 
 
 def _assignable(referral: Referral) -> list[User]:
@@ -242,7 +215,7 @@ def _page(
         age=age_on(resident.date_of_birth, today),
         consent=consent,
         consent_recorded_by=db.session.get(User, consent.recorded_by_id) if consent else None,
-        contact_methods=CONTACT_WORDS,
+        contact_methods=words.CONTACT_METHOD,
         due=due,
         is_overdue=is_overdue,
         forwarded_from=earlier,
@@ -251,9 +224,9 @@ def _page(
         timeline=timeline(referral),
         messages=messages_for(referral),
         action_forms=forms,
-        buttons=BUTTONS,
-        decline_reasons=DECLINE_REASON_WORDS,
-        outcomes=OUTCOME_WORDS,
+        buttons=words.ACTION_BUTTON,
+        decline_reasons=words.DECLINE_REASON,
+        outcomes=words.OUTCOME,
         assign_form=assign_form,
         message_form=failed if isinstance(failed, MessageForm) else MessageForm(formdata=None),
         may_forward=lifecycle.may_forward(user, referral),
@@ -306,7 +279,7 @@ def act(referral_id: int, action: str):
     except Refused as refusal:
         return _refused(referral_id, refusal)
     db.session.commit()
-    flash(DONE[action], "success")
+    flash(words.ACTION_DONE[action], "success")
     return redirect(url_for(".referral", referral_id=found.id))
 
 
@@ -432,7 +405,7 @@ def forward(referral_id: int):
         referral=found,
         form=form,
         choices=choices,
-        decline_reasons=DECLINE_REASON_WORDS,
+        decline_reasons=words.DECLINE_REASON,
         problem=problem,
         existing=existing,
     ), status

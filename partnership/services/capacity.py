@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, update
 
-from partnership import clock
+from partnership import clock, words
 from partnership.extensions import db
 from partnership.models import CapacityStatus, CapacityUpdate, Event, Service, User, WaitBand
 
@@ -19,21 +19,6 @@ MAX_NOTE = 200
 WHOLE_NUMBER = re.compile(r"^-?[0-9]+$")
 # Full or closed means nobody can be taken on now, whatever number is typed beside it.
 NO_PLACES_STATUSES = (CapacityStatus.FULL, CapacityStatus.CLOSED)
-
-STATUS_WORDS = {
-    CapacityStatus.OPEN: "Open",
-    CapacityStatus.LIMITED: "Limited",
-    CapacityStatus.WAITLIST: "Waiting list",
-    CapacityStatus.FULL: "Full",
-    CapacityStatus.CLOSED: "Closed",
-}
-
-WAIT_BAND_WORDS = {
-    WaitBand.UNDER_1_WEEK: "under 1 week",
-    WaitBand.ONE_TO_4_WEEKS: "1 to 4 weeks",
-    WaitBand.ONE_TO_3_MONTHS: "1 to 3 months",
-    WaitBand.OVER_3_MONTHS: "over 3 months",
-}
 
 
 class CapacityError(ValueError):
@@ -111,7 +96,7 @@ def check_capacity(status, places, wait_band, note) -> Capacity:
     elif checked_status is not None and checked_status is not CapacityStatus.WAITLIST and band:
         errors.setdefault("wait_band", "Give a wait only for a waiting list")
     if checked_status in NO_PLACES_STATUSES and checked_places:
-        word = STATUS_WORDS[checked_status].lower()
+        word = words.CAPACITY_STATUS[checked_status].lower()
         errors.setdefault(
             "places",
             f"A {word} service has no places: select Open or Limited, or enter 0",
@@ -203,13 +188,13 @@ def take_place(service_id: int) -> bool:
 
 def capacity_words(status: CapacityStatus, places: int | None, wait_band: WaitBand | None) -> str:
     """A post in a few words, as a coordinator would say it: "Open, 3 places"."""
-    words = STATUS_WORDS[status]
+    said = words.CAPACITY_STATUS[status]
     if status is CapacityStatus.WAITLIST and wait_band:
-        words += f", wait {WAIT_BAND_WORDS[wait_band]}"
+        said += f", wait {words.WAIT_BAND[wait_band]}"
     # "0 places" says nothing more than full, closed or a waiting list already does.
     if places and status not in NO_PLACES_STATUSES:
-        words += f", {places_words(places)}"
-    return words
+        said += f", {places_words(places)}"
+    return said
 
 
 def places_words(places: int | None) -> str:

@@ -27,9 +27,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from partnership import words
 from partnership.forms import strip
 from partnership.models import CapacityStatus, Service, WaitBand
-from partnership.services.capacity import MAX_NOTE, STATUS_WORDS, WAIT_BAND_WORDS
+from partnership.services.capacity import MAX_NOTE
 
 OLDEST_AGE = 120
 STATUS_HINTS = {
@@ -39,9 +40,11 @@ STATUS_HINTS = {
     CapacityStatus.FULL: "Not taking referrals for now",
     CapacityStatus.CLOSED: "Not running",
 }
-STATUS_CHOICES = [SelectChoice(status.value, STATUS_WORDS[status]) for status in CapacityStatus]
+STATUS_CHOICES = [
+    SelectChoice(status.value, words.CAPACITY_STATUS[status]) for status in CapacityStatus
+]
 WAIT_BAND_CHOICES = [
-    SelectChoice(band.value, WAIT_BAND_WORDS[band].capitalize()) for band in WaitBand
+    SelectChoice(band.value, words.WAIT_BAND[band].capitalize()) for band in WaitBand
 ]
 
 

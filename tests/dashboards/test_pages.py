@@ -161,7 +161,7 @@ def test_small_parts_and_the_next_smallest_are_withheld_on_the_page(northside, l
     assert table_rows(page, "table-receiving-sector")[1:] == [
         ["NHS", "<5", "<5"],
         ["Council", "<5", "<5"],
-        ["Voluntary and community sector (VCSE)", "13", "59%"],
+        ["Voluntary, community and social enterprise", "13", "59%"],
         ["Other", "0", "0%"],
         ["All sectors", "22", ""],
     ]

@@ -301,3 +301,11 @@ def test_two_assigns_at_once_end_with_distinct_versions(app, partnership):
     assert final.version == 1 + len(versions)
     assigned = select(func.count()).select_from(Event).where(Event.kind == "assigned")
     assert db.session.scalar(assigned) == len(versions)
+
+
+def test_refusals_use_the_words_on_the_page(app, partnership):
+    referral = factories.referral(partnership, status=S.REJECTED)
+    db.session.commit()
+    with pytest.raises(lifecycle.NotAllowed) as refused:
+        lifecycle.transition(referral, partnership.users[Role.CASEWORKER], Action.CANCEL)
+    assert refused.value.message == "This referral is declined: it can no longer be changed"

@@ -347,7 +347,7 @@ def test_an_action_the_status_does_not_allow_is_refused_and_nothing_written(part
     assert response.status_code == 409
     page = text(response)
     assert "<title>Error: " in page
-    assert "A referral that is requested cannot be started" in error_summary(page)
+    assert "A referral that is waiting for a reply cannot be started" in error_summary(page)
     assert written() == before
     # Showing the page again is a view of the resident's data, and only that.
     assert count(AccessLog) == logged + 2  # the form page fetched for its token, and this one
