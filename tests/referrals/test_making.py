@@ -13,6 +13,7 @@ import pytest
 from itsdangerous.encoding import base64_decode
 from sqlalchemy import func, select
 
+from partnership import clock
 from partnership.extensions import db
 from partnership.models import (
     AccessAction,
@@ -950,6 +951,23 @@ def test_no_cookie_ever_holds_what_was_typed_about_the_resident(world, journey):
     assert draft_of(client).answers["details"]["summary"].startswith("Evicted")
     cookie_after(journey.send(journey.check_key()))
     assert the_referral().resident.family_name == "Quennell"
+
+
+def test_a_draft_answered_lately_is_not_abandoned(world, journey, app, clock_at):
+    started = clock.now()
+    journey.choose(world.ann)
+    # Within a session's lifetime, an answer marks the draft as in use.
+    clock_at.move_to(started + timedelta(hours=10))
+    journey.need(world.food)
+
+    def remove_abandoned(day_later: int) -> str:
+        clock_at.move_to(started + timedelta(days=day_later, hours=6))
+        runner = app.test_cli_runner()
+        return runner.invoke(args=["drafts", "remove-abandoned", "--days", "1"]).output
+
+    assert remove_abandoned(1).startswith("Removed 0 ")
+    assert remove_abandoned(2).startswith("Removed 1 ")
+    assert count(DraftReferral) == 0
 
 
 def test_long_answers_in_any_script_are_kept_whole(world, journey):
