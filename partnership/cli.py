@@ -235,6 +235,35 @@ def create_api_token(email, name):
     )
 
 
+drafts_cli = click.Group("drafts", help="Referrals people started making.")
+
+
+@drafts_cli.command("remove-abandoned")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    help="Remove drafts with no answer for this many days (default: DRAFT_KEEP_DAYS, 30).",
+)
+def remove_abandoned_drafts(days):
+    """Remove referrals left part made, with the personal data typed into them; for cron."""
+    from flask import current_app
+
+    from partnership.referrals.draft import remove_abandoned
+
+    days = days or current_app.config["DRAFT_KEEP_DAYS"]
+    if days < 1:
+        _fail("DRAFT_KEEP_DAYS must be 1 or more")
+    removed = remove_abandoned(days)
+    db.session.commit()
+    click.echo(
+        f"Removed {_counted(removed, 'draft referral')} unchanged for {_counted(days, 'day')}."
+    )
+
+
+def _counted(number: int, thing: str) -> str:
+    return f"{number} {thing}{'' if number == 1 else 's'}"
+
+
 def init_app(app: Flask) -> None:
     from partnership.bench_data import bench_data_command
     from partnership.openreferral.commands import directory_cli
@@ -242,5 +271,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(bench_data_command)
     app.cli.add_command(directory_cli)
     app.cli.add_command(seed_demo_command)
-    for group in (neighbourhoods_cli, organisations_cli, users_cli, tokens_cli):
+    for group in (drafts_cli, neighbourhoods_cli, organisations_cli, users_cli, tokens_cli):
         app.cli.add_command(group)

@@ -37,6 +37,8 @@ class Config:
     DASHBOARD_COMPARISON_SECONDS = int(os.environ.get("DASHBOARD_COMPARISON_SECONDS", "60"))
     # How long a service's 90-day response record may be kept for ranking suggestions.
     DIRECTORY_RECORD_SECONDS = int(os.environ.get("DIRECTORY_RECORD_SECONDS", "60"))
+    # How many days a referral left part made is kept since its last answer.
+    DRAFT_KEEP_DAYS = int(os.environ.get("DRAFT_KEEP_DAYS", "30"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

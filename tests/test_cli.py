@@ -12,7 +12,15 @@ from partnership.admin.people import deactivate, set_temporary_password
 from partnership.auth.passwords import verify_password
 from partnership.auth.tokens import revoke_token, user_for_token
 from partnership.extensions import db
-from partnership.models import ApiToken, Organisation, Role, Sector, SignInLockout, User
+from partnership.models import (
+    ApiToken,
+    DraftReferral,
+    Organisation,
+    Role,
+    Sector,
+    SignInLockout,
+    User,
+)
 
 LOGIN = re.compile(r"^\s+(caseworker|coordinator|lead|admin)\s+(\S+@\S+)\s+(.+?), (.+)$")
 NEW_PASSWORD = "a long enough password"
@@ -467,3 +475,81 @@ def test_seed_demo_refuses_production_without_its_own_password(app, monkeypatch)
     assert result.exit_code != 0
     assert "set DEMO_PASSWORD" in result.output
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+# Drafts left part made
+
+
+def left_draft(user) -> DraftReferral:
+    """A referral someone started making, as the draft pages keep it."""
+    draft = DraftReferral(
+        user_id=user.id,
+        organisation_id=user.organisation_id,
+        answers={"new_resident": {"given_name": "Bea", "family_name": "Quennell"}},
+    )
+    db.session.add(draft)
+    db.session.commit()
+    return draft
+
+
+def draft_ids() -> set[int]:
+    db.session.expire_all()
+    return set(db.session.scalars(select(DraftReferral.id)))
+
+
+def test_drafts_remove_abandoned_removes_drafts_unchanged_for_the_days_kept(
+    app, partnership, clock_at
+):
+    started = clock.now()
+    caseworker = partnership.users[Role.CASEWORKER]
+    left = left_draft(caseworker)
+    clock_at.move_to(started + timedelta(days=20))
+    recent = left_draft(partnership.users[Role.COORDINATOR])
+
+    clock_at.move_to(started + timedelta(days=29, hours=23))
+    result = run(app, "drafts", "remove-abandoned")
+    assert result.exit_code == 0, result.output
+    assert result.output == "Removed 0 draft referrals unchanged for 30 days.\n"
+    assert draft_ids() == {left.id, recent.id}
+
+    clock_at.move_to(started + timedelta(days=30, minutes=1))
+    result = run(app, "drafts", "remove-abandoned")
+    assert result.output == "Removed 1 draft referral unchanged for 30 days.\n"
+    assert draft_ids() == {recent.id}
+
+    result = run(app, "drafts", "remove-abandoned", "--days", "10")
+    assert result.exit_code == 0, result.output
+    assert result.output == "Removed 1 draft referral unchanged for 10 days.\n"
+    assert draft_ids() == set()
+
+
+def test_drafts_are_kept_for_draft_keep_days(app, partnership, clock_at, monkeypatch):
+    started = clock.now()
+    left_draft(partnership.users[Role.CASEWORKER])
+    left_draft(partnership.users[Role.CASEWORKER])
+    monkeypatch.setitem(app.config, "DRAFT_KEEP_DAYS", 5)
+    clock_at.move_to(started + timedelta(days=4))
+    assert run(app, "drafts", "remove-abandoned").output.startswith("Removed 0 ")
+    clock_at.move_to(started + timedelta(days=6))
+    result = run(app, "drafts", "remove-abandoned")
+    assert result.output == "Removed 2 draft referrals unchanged for 5 days.\n"
+    assert draft_ids() == set()
+
+
+@pytest.mark.parametrize("days", ["0", "-3", "soon"])
+def test_drafts_remove_abandoned_refuses_days_that_would_remove_drafts_in_use(
+    app, partnership, days
+):
+    kept = left_draft(partnership.users[Role.CASEWORKER])
+    result = run(app, "drafts", "remove-abandoned", "--days", days)
+    assert result.exit_code == 2
+    assert "--days" in result.output
+    assert draft_ids() == {kept.id}
+
+
+def test_drafts_remove_abandoned_answers_help(app):
+    assert "remove-abandoned" in run(app, "drafts", "--help").output
+    result = run(app, "drafts", "remove-abandoned", "--help")
+    assert result.exit_code == 0
+    assert "--days" in result.output and "DRAFT_KEEP_DAYS" in result.output
+    assert re.search(r"^\s+drafts\s+\S", run(app, "--help").output, re.MULTILINE)

@@ -2,6 +2,7 @@
 
 from partnership.models.accounts import ApiToken, Role, SignInLockout, User
 from partnership.models.audit import AccessAction, AccessLog, BankHoliday
+from partnership.models.drafts import DraftReferral
 from partnership.models.organisations import NeedCategory, Neighbourhood, Organisation, Sector
 from partnership.models.referrals import (
     ACTIVE_STATUSES,
@@ -38,6 +39,7 @@ __all__ = [
     "ConsentGiver",
     "ContactMethod",
     "DeclineReason",
+    "DraftReferral",
     "Event",
     "Message",
     "NeedCategory",

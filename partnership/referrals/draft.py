@@ -1,24 +1,36 @@
-"""The referral being made: the answers so far, kept in the signed session cookie.
+"""The referral being made: the answers so far, kept in a draft row on the server.
 
-Only ids and the typed answers are kept, under one key, and they are cleared once the
-referral is sent. The steps come in a fixed order; a step counts as answered when its
-answers are in the draft, and a later step is only reached once every earlier one is.
-Changing an earlier answer drops the later answers that depended on it.
+The answers name the resident, so they never go in the session cookie: the session holds
+the draft's id and nothing else, and a draft is only ever loaded for the user who made it.
+Its row goes when the referral is sent or the user starts again, and drafts left alone for
+DRAFT_KEEP_DAYS are removed by `flask drafts remove-abandoned`. Nothing here commits: the
+view that changes a draft commits it with whatever else the page did.
+
+The steps come in a fixed order; a step counts as answered when its answers are in the
+draft, and a later step is only reached once every earlier one is. Changing an earlier
+answer drops the later answers that depended on it.
 """
 
 from copy import deepcopy
-from datetime import date
+from datetime import date, timedelta
 
-from flask import current_app, session
-from sqlalchemy import select
+from flask import session
+from sqlalchemy import delete, select, update
 
+from partnership import clock
 from partnership.access import may_see_resident
 from partnership.extensions import db
-from partnership.models import NeedCategory, Neighbourhood, Resident, Service, User
+from partnership.models import (
+    DraftReferral,
+    NeedCategory,
+    Neighbourhood,
+    Resident,
+    Service,
+    User,
+)
 
+# The session key holding the id of the draft being answered.
 KEY = "referral_draft"
-# Browsers drop a cookie over 4,096 bytes, and the sign-in travels in the same one.
-LARGEST_SESSION = 3800
 
 # The pages for adding a new resident, in order, and the answer that each one gives.
 NEW_RESIDENT_STEPS = {
@@ -56,42 +68,92 @@ DETAILS = (
 RESIDENT_FIELDS = ("preferred_contact", "interpreter_needed", "language", "accessibility_needs")
 
 
+# Keeping the draft
+
+
+def _row(user: User) -> DraftReferral | None:
+    """The draft the session points at, when it is this user's: never anyone else's."""
+    draft_id = session.get(KEY)
+    if type(draft_id) is not int:
+        return None
+    row = db.session.get(DraftReferral, draft_id)
+    if row is None or (row.user_id, row.organisation_id) != (user.id, user.organisation_id):
+        return None
+    return row
+
+
 def read(user: User) -> dict:
-    """The signed-in user's draft; a draft left by someone else in this browser is dropped."""
-    draft = session.get(KEY)
-    if not isinstance(draft, dict) or draft.get("user_id") != user.id:
-        return {"user_id": user.id}
-    # A copy: answers change the session only when stored.
-    return deepcopy(draft)
+    """The signed-in user's answers so far; a draft that is not theirs reads as none."""
+    row = _row(user)
+    if row is None:
+        # Gone, or left in this browser by someone else: forget it.
+        session.pop(KEY, None)
+        return {}
+    # A copy: answers change the draft only when stored.
+    return deepcopy(row.answers)
 
 
-def store(draft: dict) -> None:
-    session[KEY] = draft
+def store(user: User, answers: dict) -> None:
+    """Keep the answers in the user's draft, starting one when there is none yet.
 
-
-def fits(draft: dict) -> bool:
-    """Whether the session cookie can still carry the draft.
-
-    Long answers in a script that compresses badly could otherwise push the cookie past
-    what browsers keep, losing the answers and the sign-in with them.
+    A plain UPDATE, so a draft sent or thrown away meanwhile (in another tab) is started
+    again with these answers rather than failing.
     """
-    serializer = current_app.session_interface.get_signing_serializer(current_app)
-    if serializer is None:
-        return True
-    return len(serializer.dumps({**session, KEY: draft})) <= LARGEST_SESSION
+    now = clock.now()
+    row = _row(user)
+    if row is not None:
+        changed = db.session.execute(
+            update(DraftReferral)
+            .where(DraftReferral.id == row.id)
+            .values(answers=deepcopy(answers), updated_at=now)
+        )
+        if changed.rowcount:
+            return
+    if not answers:
+        return
+    row = DraftReferral(
+        user_id=user.id,
+        organisation_id=user.organisation_id,
+        answers=deepcopy(answers),
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    session[KEY] = row.id
 
 
-def discard() -> None:
+def delete_draft(user: User) -> None:
+    """Delete the user's draft with the caller's commit (a referral sent with it, say);
+    the session still points at it, which reads as no draft, until `forget`."""
+    if (row := _row(user)) is not None:
+        # A plain DELETE: the same draft sent twice at once deletes nothing the second time.
+        db.session.execute(delete(DraftReferral).where(DraftReferral.id == row.id))
+
+
+def forget() -> None:
     session.pop(KEY, None)
+
+
+def discard(user: User) -> None:
+    """Throw the draft away: the user started again or the referral went no further."""
+    delete_draft(user)
+    forget()
 
 
 def start(user: User, resident: Resident | None = None) -> dict:
     """A fresh draft, with the resident already chosen when referring from their record."""
-    draft = {"user_id": user.id}
-    if resident is not None:
-        draft["resident_id"] = resident.id
-    store(draft)
-    return draft
+    discard(user)
+    answers = {"resident_id": resident.id} if resident is not None else {}
+    store(user, answers)
+    return answers
+
+
+def remove_abandoned(days: int) -> int:
+    """Delete drafts nobody has answered for `days` days; how many went."""
+    cutoff = clock.now() - timedelta(days=days)
+    removed = db.session.execute(delete(DraftReferral).where(DraftReferral.updated_at < cutoff))
+    return removed.rowcount
 
 
 # Which step comes next
@@ -254,8 +316,8 @@ def resident_changes(draft: dict, resident: Resident) -> dict:
 def validate(draft: dict, user: User) -> dict:
     """Drop answers whose records have gone, or that the user may no longer see.
 
-    The session only holds ids: the resident may have been hidden from this user, and
-    a need, service or neighbourhood removed, since the answer was given.
+    The draft holds ids: the resident may have been hidden from this user, and a need,
+    service or neighbourhood removed, since the answer was given.
     """
     resident_id = draft.get("resident_id")
     if resident_id is not None and not may_see_resident(

@@ -1,7 +1,7 @@
 """Making a referral: GOV.UK question pages, one thing per page, then check and send.
 
 Every page is an ordinary form with post/redirect/get, so the journey works without
-JavaScript. The answers wait in the session (draft.py) until "Send referral"; the rules
+JavaScript. The answers wait in a draft on the server (draft.py) until "Send referral"; the rules
 live elsewhere: who may be seen in access.py, duplicates and NHS numbers in residents.py,
 suggestions in the directory, and sending in sending.py. Every page that shows a
 resident's recorded details writes an access-log row.
@@ -63,11 +63,6 @@ making = Blueprint("making", __name__, url_prefix="/referrals/new")
 
 SUGGESTIONS = 20
 LARGEST_ID = 2**31 - 1
-LONG_DETAILS = {
-    "summary": "Why you are referring them",
-    "accessibility_needs": "Accessibility needs",
-    "best_times": "Best times",
-}
 
 
 # Moving between the pages
@@ -93,7 +88,8 @@ def _first_unanswered(answers: dict):
 
 def _onward(answers: dict, step: str):
     """After an answer: the next page, or back towards check answers after a change."""
-    draft.store(answers)
+    draft.store(current_user, answers)
+    db.session.commit()
     if _changing():
         return _first_unanswered(answers)
     return redirect(_url(draft.step_after(step)))
@@ -126,20 +122,6 @@ def _change_link(step: str, what: str) -> dict:
     return {"items": [{"href": _url(step, change=1), "text": "Change", "visuallyHiddenText": what}]}
 
 
-def _too_long(form, answers: dict, fields: dict[str, str]) -> bool:
-    """When the answers will not fit in the session, ask for the longest one to be shortened.
-
-    `fields` names the page's long answers, each with its name in words.
-    """
-    if draft.fits(answers):
-        return False
-    longest = max(fields, key=lambda name: len(form[name].data or ""))
-    form[longest].errors.append(
-        f"{fields[longest]} is too long to keep with the rest of the referral: shorten it"
-    )
-    return True
-
-
 def _resident_numbered(value: str | None) -> Resident | None:
     """The resident whose id was sent, if it is one; anything else finds no one."""
     value = value or ""
@@ -164,9 +146,12 @@ def start():
         if not may_see_resident(current_user, resident):
             abort(404)
         draft.start(current_user, resident)
+        db.session.commit()
         return redirect(_url("need"))
     answers = _draft()
-    draft.store(answers)
+    # What validating dropped stays dropped.
+    draft.store(current_user, answers)
+    db.session.commit()
     return redirect(_url(draft.first_unanswered(answers)))
 
 
@@ -174,7 +159,8 @@ def start():
 @requires_role(Role.CASEWORKER)
 def start_again():
     if StartAgainForm().validate_on_submit():
-        draft.discard()
+        draft.discard(current_user)
+        db.session.commit()
     return redirect(_url(draft.RESIDENT))
 
 
@@ -212,6 +198,9 @@ def _new_resident_page(step: str):
     """The draft, or a redirect when an earlier new-resident page is still unanswered."""
     answers = _draft()
     if not draft.reachable(answers, step):
+        if "resident_id" in answers and "new_resident" not in answers:
+            # Added already, say by the first of two presses of "Add resident".
+            return answers, _first_unanswered(answers)
         step = draft.new_resident_step(answers)
         return answers, redirect(_url(step, change=1) if _changing() else _url(step))
     return answers, None
@@ -356,15 +345,12 @@ def new_resident_language():
         interpreter_needed=form.interpreter_needed.data == YES,
         accessibility_needs=form.accessibility_needs.data or "",
     )
-    if _too_long(
-        form, answers, {"accessibility_needs": "Accessibility needs", "language": "Language"}
-    ):
-        return _question("make-language.html", "new_resident_language", form)
     seen = set(draft.new_resident(answers).get("not_same_as", []))
     if any(match.id not in seen for match in _matches(answers)):
         # Someone matching them was added meanwhile, perhaps by this very form sent twice.
         answers["new_resident"].pop("checked_duplicates")
-        draft.store(answers)
+        draft.store(current_user, answers)
+        db.session.commit()
         return redirect(_url("new_resident_same_person"))
     added = _add_resident(draft.new_resident(answers))
     draft.choose_resident(answers, added)
@@ -390,7 +376,7 @@ def _add_resident(answers: dict) -> Resident:
     db.session.add(added)
     db.session.flush()
     log_access(current_user, added.id, AccessAction.CHANGE, "added the resident")
-    db.session.commit()
+    # Committed with the draft that now names them, by the page.
     return added
 
 
@@ -446,8 +432,8 @@ def service():
             unmet = record_unmet_need(
                 answers["need_id"], chosen.neighbourhood_id, current_user.organisation_id, chosen.id
             )
+            draft.discard(current_user)
             db.session.commit()
-            draft.discard()
             return redirect(_url("unmet_need", unmet_need_id=unmet.id))
         draft.choose_service(answers, db.session.get(Service, int(form.service.data)))
         return _onward(answers, "service")
@@ -471,12 +457,7 @@ def consent():
             covers=form.covers.data,
             representative_name=form.representative_name.data if representative else None,
         )
-        if not _too_long(
-            form,
-            answers,
-            {"covers": "What the consent covers", "representative_name": "Their name"},
-        ):
-            return _onward(answers, "consent")
+        return _onward(answers, "consent")
     return _question("make-consent.html", "consent", form)
 
 
@@ -493,8 +474,7 @@ def details():
         form.fill(draft.details_so_far(answers, chosen))
     elif form.validate_on_submit():
         draft.give_details(answers, **form.answers())
-        if not _too_long(form, answers, LONG_DETAILS):
-            return _onward(answers, "details")
+        return _onward(answers, "details")
     _shown(chosen, "contact details when making a referral")
     db.session.commit()
     due = {urgency.value: due_working_days(urgency) for urgency in Urgency}
@@ -576,6 +556,8 @@ def send():
             current_user, chosen.id, AccessAction.CHANGE, "changed contact details when referring"
         )
     consent = answers["consent"]
+    # The draft goes in the same commit as the referral; a refusal rolls both back.
+    draft.delete_draft(current_user)
     try:
         referral, is_new = lifecycle.send(
             current_user,
@@ -606,7 +588,9 @@ def send():
     else:
         # Pressed twice: the first press sent it, with any change to the resident's record.
         db.session.rollback()
-    draft.discard()
+        draft.delete_draft(current_user)
+    db.session.commit()
+    draft.forget()
     return redirect(_url("sent", referral_id=referral.id))
 
 

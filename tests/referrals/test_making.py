@@ -5,12 +5,15 @@ check the answers and send. Every page is a plain form with post/redirect/get.
 
 import random
 import re
+import zlib
 from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
+from itsdangerous.encoding import base64_decode
 from sqlalchemy import func, select
 
+from partnership import clock
 from partnership.extensions import db
 from partnership.models import (
     AccessAction,
@@ -18,6 +21,7 @@ from partnership.models import (
     CapacityStatus,
     ConsentGiver,
     ContactMethod,
+    DraftReferral,
     Event,
     Referral,
     ReferralStatus,
@@ -25,9 +29,11 @@ from partnership.models import (
     Role,
     UnmetNeed,
     Urgency,
+    User,
 )
 from partnership.referrals.draft import KEY
 from tests import factories, pinned
+from tests.conftest import sign_in_as
 from tests.services.conftest import text
 
 NEW = "/referrals/new"
@@ -184,6 +190,38 @@ def the_referral() -> Referral:
     return referral
 
 
+def draft_of(client) -> DraftReferral | None:
+    """The draft on the server that this browser's session points at."""
+    with client.session_transaction() as session:
+        draft_id = session.get(KEY)
+    db.session.expire_all()
+    return db.session.get(DraftReferral, draft_id) if draft_id is not None else None
+
+
+def put_draft(client, user, answers: dict) -> None:
+    """As a request that read the draft before another changed it would see it: these
+    answers in the browser's draft, which is started again if it has gone."""
+    draft = draft_of(client)
+    if draft is None:
+        draft = DraftReferral(user_id=user.id, organisation_id=user.organisation_id)
+        db.session.add(draft)
+    draft.answers = answers
+    db.session.commit()
+    with client.session_transaction() as session:
+        session[KEY] = draft.id
+
+
+def readable_cookie(client) -> str:
+    """The session cookie as anyone who copies it can read it, without the secret key:
+    base64 of JSON, zlib-compressed first when it starts with a dot."""
+    cookie = client.get_cookie("session")
+    if cookie is None:
+        return ""
+    compressed = cookie.value.startswith(".")
+    payload = base64_decode(cookie.value.removeprefix(".").split(".")[0])
+    return (zlib.decompress(payload) if compressed else payload).decode()
+
+
 # The whole journey
 
 
@@ -229,6 +267,7 @@ def test_an_existing_resident_is_referred_from_search_to_sent(world, journey):
     # The answers are gone: a new referral starts from the beginning.
     with journey.client.session_transaction() as session:
         assert KEY not in session
+    assert count(DraftReferral) == 0
     assert journey.get("").headers["Location"] == f"{NEW}/resident"
 
 
@@ -346,13 +385,13 @@ def test_adding_the_same_resident_twice_from_one_form_adds_them_once(world, jour
         {"phone": "", "email": "", "preferred_contact": "letter"},
         "/new-resident/language",
     )
-    with journey.client.session_transaction() as session:
-        before = dict(session)
+    before = draft_of(journey.client).answers
     language = {"language": "English", "interpreter_needed": "no", "accessibility_needs": ""}
     journey.answer("/new-resident/language", language, "/need")
-    # A second press that left before the first came back carries the old answers.
-    with journey.client.session_transaction() as session:
-        session.update(before)
+    # A second press that arrives once the first has finished goes on from there...
+    journey.answer("/new-resident/language", language, "/need")
+    # ...and one that read the draft before the first came back is asked about the match.
+    put_draft(journey.client, world.caseworker, before)
     journey.answer("/new-resident/language", language, "/new-resident/same-person")
     assert count(Resident, Resident.family_name == "Jones") == 1
 
@@ -390,8 +429,9 @@ def test_an_nhs_number_must_be_real(world, journey, typed, message):
 @pytest.mark.parametrize("typed", ["9434765919", "943 476 5919", "943-476-5919", ""])
 def test_a_valid_or_empty_nhs_number_is_accepted(world, journey, typed):
     journey.new_resident(nhs=typed)
-    with journey.client.session_transaction() as session:
-        assert session[KEY]["new_resident"]["nhs_number"] == (VALID_NHS if typed else None)
+    assert draft_of(journey.client).answers["new_resident"]["nhs_number"] == (
+        VALID_NHS if typed else None
+    )
 
 
 # Sending once, and only once
@@ -400,19 +440,18 @@ def test_a_valid_or_empty_nhs_number_is_accepted(world, journey, typed):
 def test_a_double_submission_sends_one_referral(world, journey):
     journey.to_check(world.ann, world.food, world.parcels)
     key = journey.check_key()
-    with journey.client.session_transaction() as session:
-        answers = dict(session[KEY])
+    answers = draft_of(journey.client).answers
     first = journey.send(key)
     # The second press arrives after the first cleared the answers...
     second = journey.send(key)
-    # ...or before, still carrying them.
-    with journey.client.session_transaction() as session:
-        session[KEY] = answers
+    # ...or reads the draft before the first press deleted it.
+    put_draft(journey.client, world.caseworker, answers)
     third = journey.send(key)
     referral = the_referral()
     for response in (first, second, third):
         assert response.headers["Location"] == f"{NEW}/sent/{referral.id}"
     assert count(Event, Event.kind == "sent") == 1
+    assert count(DraftReferral) == 0
 
 
 def test_a_second_open_referral_to_the_same_service_is_refused_with_a_link(world, journey):
@@ -427,6 +466,8 @@ def test_a_second_open_referral_to_the_same_service_is_refused_with_a_link(world
     )
     assert f'href="/referrals/{first.id}"' in response.get_data(as_text=True)
     assert count(Referral) == 1
+    # Refused, the answers are kept to put right.
+    assert draft_of(journey.client).answers["service_id"] == world.parcels.id
 
 
 def test_a_service_that_closed_meanwhile_is_refused_clearly(world, journey):
@@ -455,6 +496,7 @@ def test_no_suitable_service_records_unmet_need_and_sends_nothing(world, journey
         journey.get(f"/no-suitable-service/{unmet.id}")
     )
     assert count(Referral) == 0
+    assert count(DraftReferral) == 0
     assert journey.get("").headers["Location"] == f"{NEW}/resident"
 
 
@@ -670,9 +712,11 @@ def test_a_change_from_check_answers_comes_back_to_check_answers(world, journey)
 
 def test_start_again_throws_the_answers_away(world, journey):
     journey.choose(world.ann)
+    assert count(DraftReferral) == 1
     response = journey.post("/start-again")
     assert response.headers["Location"] == f"{NEW}/resident"
     assert journey.get("/need").headers["Location"] == f"{NEW}/resident"
+    assert count(DraftReferral) == 0
 
 
 # Who may make referrals, and of whom
@@ -776,27 +820,169 @@ def test_each_page_showing_the_resident_logs_one_view(world, journey):
 def test_a_draft_left_by_someone_else_in_the_browser_is_not_used(world, journey, as_role):
     journey.choose(world.ann)
     with journey.client.session_transaction() as session:
-        answers = dict(session[KEY])
+        draft_id = session[KEY]
     pantry = as_role(Role.COORDINATOR)
     with pantry.session_transaction() as session:
-        session[KEY] = answers
+        session[KEY] = draft_id
     assert pantry.get(f"{NEW}/need").headers["Location"] == f"{NEW}/resident"
+    assert count(DraftReferral) == 1
 
 
-def test_answers_too_long_for_the_session_are_refused_in_words(world, journey):
+def test_no_one_else_can_carry_on_with_a_draft(world, journey, app):
+    """Not even a colleague in the same organisation, holding the draft's id."""
+    journey.to_check(world.ann, world.food, world.parcels)
+    theirs = draft_of(journey.client)
+    colleague = User(
+        email="colleague@example.org",
+        name="Col League",
+        organisation=world.p.surgery,
+        role=Role.CASEWORKER,
+        password_hash="x",
+    )
+    db.session.add(colleague)
+    db.session.commit()
+    other = Journey(sign_in_as(app.test_client(), colleague))
+    with other.client.session_transaction() as session:
+        session[KEY] = theirs.id
+    for path in ("/need", "/service", "/consent", "/details", "/check"):
+        assert other.get(path).headers["Location"] == f"{NEW}/resident", path
+    assert "Ann Smith" not in text(other.get("/resident"))
+    assert other.send("a" * 32).headers["Location"] == f"{NEW}/resident"
+    assert count(Referral) == 0
+    # Their answers start a draft of their own; the first one is untouched.
+    other.answer(
+        "/new-resident/name",
+        {"given_name": "Cal", "family_name": "Reed"},
+        "/new-resident/date-of-birth",
+    )
+    mine = draft_of(other.client)
+    assert mine.id != theirs.id and mine.user_id == colleague.id
+    assert draft_of(journey.client).answers == theirs.answers
+    journey.send(journey.check_key())
+    assert the_referral().from_user_id == world.caseworker.id
+
+
+# Nothing about the resident in the cookie
+
+
+SECRETS = [
+    "Beatrix",
+    "Quennell",
+    "1961-04-03",
+    VALID_NHS,
+    "943 476 5919",
+    "M9 4DH",
+    "0161 496 0777",
+    "bea.quennell@example.net",
+    "Kurdish",
+    "Uses a wheelchair",
+    "Evicted last week and sleeping at a friend's",
+    "Weekday mornings",
+    "Sam Quennell, son",
+    "Sharing her housing history",
+]
+
+
+def test_no_cookie_ever_holds_what_was_typed_about_the_resident(world, journey):
+    """Decoded as an attacker would, after every question page."""
+    client = journey.client
+
+    def cookie_after(response):
+        assert response.status_code in (200, 302), response.status_code
+        readable = readable_cookie(client)
+        assert '"_user_id"' in readable  # it did decode
+        for secret in SECRETS:
+            assert secret.lower() not in readable.lower(), secret
+        return response
+
+    pages = [
+        ("/resident", None),
+        ("/new-resident/name", {"given_name": "Beatrix", "family_name": "Quennell"}),
+        ("/new-resident/date-of-birth", {"date_of_birth": ["3", "4", "1961"]}),
+        ("/new-resident/nhs-number", {"nhs_number": "943 476 5919"}),
+        ("/new-resident/same-person", {"resident_id": ""}),
+        ("/new-resident/address", {"postcode": "m9 4dh", "neighbourhood": world.p.north.id}),
+        (
+            "/new-resident/contact",
+            {
+                "phone": "0161 496 0777",
+                "email": "bea.quennell@example.net",
+                "preferred_contact": "phone",
+            },
+        ),
+        (
+            "/new-resident/language",
+            {
+                "language": "Kurdish",
+                "interpreter_needed": "yes",
+                "accessibility_needs": "Uses a wheelchair",
+            },
+        ),
+        ("/need", {"need": world.food.id}),
+        ("/service", {"service": world.parcels.id}),
+        (
+            "/consent",
+            {
+                "given_by": "representative",
+                "representative_name": "Sam Quennell, son",
+                "covers": "Sharing her housing history",
+                "confirmed": "y",
+            },
+        ),
+        (
+            "/details",
+            {
+                **DETAILS,
+                "summary": "Evicted last week and sleeping at a friend's",
+                "best_times": "Weekday mornings",
+                "language": "Kurdish",
+                "interpreter_needed": "yes",
+                "accessibility_needs": "Uses a wheelchair",
+            },
+        ),
+    ]
+    for path, answers in pages:
+        cookie_after(journey.get(path))
+        if answers is not None:
+            cookie_after(journey.post(path, answers))
+    page = text(cookie_after(journey.get("/check")))
+    assert "Evicted last week" in page and "Beatrix Quennell" in page
+    # The answers are on the server, under the id the cookie holds.
+    assert draft_of(client).answers["details"]["summary"].startswith("Evicted")
+    cookie_after(journey.send(journey.check_key()))
+    assert the_referral().resident.family_name == "Quennell"
+
+
+def test_a_draft_answered_lately_is_not_abandoned(world, journey, app, clock_at):
+    started = clock.now()
+    journey.choose(world.ann)
+    # Within a session's lifetime, an answer marks the draft as in use.
+    clock_at.move_to(started + timedelta(hours=10))
+    journey.need(world.food)
+
+    def remove_abandoned(day_later: int) -> str:
+        clock_at.move_to(started + timedelta(days=day_later, hours=6))
+        runner = app.test_cli_runner()
+        return runner.invoke(args=["drafts", "remove-abandoned", "--days", "1"]).output
+
+    assert remove_abandoned(1).startswith("Removed 0 ")
+    assert remove_abandoned(2).startswith("Removed 1 ")
+    assert count(DraftReferral) == 0
+
+
+def test_long_answers_in_any_script_are_kept_whole(world, journey):
+    """Text that compresses badly once had to be shortened to fit in the cookie."""
     _to_details(journey, world)
-    # Text in a script that compresses badly: the session cookie could not carry it all.
     letters = random.Random(4).choices([chr(c) for c in range(0x4E00, 0x9FFF)], k=2000)
     scattered = "".join(letters)
-    response = journey.post(
-        "/details", {**DETAILS, "summary": scattered, "accessibility_needs": scattered[:500]}
+    journey.answer(
+        "/details",
+        {**DETAILS, "summary": scattered, "accessibility_needs": scattered[:500]},
+        "/check",
     )
-    assert response.status_code == 200
-    assert "Why you are referring them is too long to keep with the rest of the referral" in text(
-        response
-    )
-    with journey.client.session_transaction() as session:
-        assert "details" not in session[KEY]
+    assert scattered in journey.get("/check").get_data(as_text=True)
+    journey.send(journey.check_key())
+    assert the_referral().summary == scattered
 
 
 @pytest.mark.parametrize("number", ["99999999999999999999", "-1", "1e3"])
