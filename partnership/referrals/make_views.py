@@ -3,7 +3,7 @@
 Every page is an ordinary form with post/redirect/get, so the journey works without
 JavaScript. The answers wait in a draft on the server (draft.py) until "Send referral"; the rules
 live elsewhere: who may be seen in access.py, duplicates and NHS numbers in residents.py,
-suggestions in the directory, and sending in sending.py. Every page that shows a
+suggestions in the directory, and sending in lifecycle.py. Every page that shows a
 resident's recorded details writes an access-log row.
 """
 
@@ -583,9 +583,7 @@ def send():
         message = refusal.message
         db.session.rollback()
         return _check_page(answers, problem=message, status=409)
-    if is_new:
-        db.session.commit()
-    else:
+    if not is_new:
         # Pressed twice: the first press sent it, with any change to the resident's record.
         db.session.rollback()
         draft.delete_draft(current_user)
