@@ -39,6 +39,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from partnership import words
 from partnership.forms import strip
 from partnership.models import ConsentGiver, ContactMethod, Urgency
 from partnership.referrals.residents import clean_nhs_number, valid_nhs_number
@@ -51,17 +52,6 @@ EARLIEST_BIRTH_YEAR = 1900
 NO_SUITABLE_SERVICE = "none"
 YES, NO = "yes", "no"
 
-CONTACT_WORDS = {
-    ContactMethod.PHONE: "Phone",
-    ContactMethod.EMAIL: "Email",
-    ContactMethod.LETTER: "Letter",
-    ContactMethod.IN_PERSON: "In person",
-}
-URGENCY_WORDS = {Urgency.ROUTINE: "Routine", Urgency.URGENT: "Urgent"}
-CONSENT_WORDS = {
-    ConsentGiver.RESIDENT: "The resident",
-    ConsentGiver.REPRESENTATIVE: "Someone acting for them",
-}
 YES_NO = [SelectChoice(YES, "Yes"), SelectChoice(NO, "No")]
 POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 
@@ -78,7 +68,7 @@ def _required_choice(label: str, message: str, choices, **kwargs) -> RadioField:
 
 
 def _contact_choices() -> list[SelectChoice]:
-    return [SelectChoice(method.value, CONTACT_WORDS[method]) for method in ContactMethod]
+    return [SelectChoice(method.value, words.CONTACT_METHOD[method]) for method in ContactMethod]
 
 
 def _text(label: str, required: str | None, longest: int, what: str, **kwargs) -> StringField:
@@ -330,7 +320,7 @@ class ConsentForm(FlaskForm):
     given_by = _required_choice(
         "Who gave consent to the referral?",
         "Select who gave consent",
-        [SelectChoice(giver.value, CONSENT_WORDS[giver]) for giver in ConsentGiver],
+        [SelectChoice(giver.value, words.CONSENT_GIVER[giver]) for giver in ConsentGiver],
     )
     representative_name = _text(
         "Their name and relationship to the resident",

@@ -34,10 +34,7 @@ from partnership.models import (
 from partnership.referrals import draft, lifecycle
 from partnership.referrals.lifecycle import AlreadyOpen, ConsentGiven, Refused
 from partnership.referrals.make_forms import (
-    CONSENT_WORDS,
-    CONTACT_WORDS,
     NO,
-    URGENCY_WORDS,
     YES,
     AddressForm,
     ChooseResidentForm,
@@ -497,9 +494,6 @@ def _check_page(answers: dict, *, problem: str | None = None, existing=None, sta
         service=db.session.get(Service, answers["service_id"]),
         consent=answers["consent"],
         details=answers["details"],
-        contact_words=CONTACT_WORDS,
-        urgency_words=URGENCY_WORDS,
-        consent_words=CONSENT_WORDS,
         change=_change_link,
         problem=problem,
         existing=existing,
