@@ -55,7 +55,7 @@ def seed_demo_command(without_referrals: bool):
     """Load the demo partnership (idempotent) and print one demo login per role."""
     from flask import current_app
 
-    from partnership.demo import demo_password, seed_demo
+    from partnership.sample.demo.partners import demo_password, seed_demo
 
     if current_app.config["PARTNERSHIP_ENV"] == "production" and not os.environ.get(
         "DEMO_PASSWORD"
@@ -236,8 +236,8 @@ def create_api_token(email, name):
 
 
 def init_app(app: Flask) -> None:
-    from partnership.bench_data import bench_data_command
     from partnership.openreferral.commands import directory_cli
+    from partnership.sample.bench import bench_data_command
 
     app.cli.add_command(bench_data_command)
     app.cli.add_command(directory_cli)

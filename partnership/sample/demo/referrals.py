@@ -58,7 +58,7 @@ SEED = 2026
 
 # People who receive referrals for organisations that have no demo login of their own, and
 # a colleague at the food bank for the coordinator to assign to. Looked up by email, so
-# moving them into partnership.demo.DEMO_USERS later changes nothing here.
+# moving them into partnership.sample.demo.partners.DEMO_USERS later changes nothing here.
 STAFF = [
     ("foodbank@demo.example", "Leanne Firth", "Calder Bank Food Bank", Role.CASEWORKER),
     (
@@ -600,7 +600,7 @@ def _partnership(now: datetime) -> Partnership | None:
 def _seed_staff() -> None:
     """The few extra people the story needs, with the demo password like every demo login."""
     from partnership.auth.passwords import hash_password
-    from partnership.demo import demo_password  # partnership.demo calls this module
+    from partnership.sample.demo.partners import demo_password  # partners calls this module
 
     organisations = {_key(o.name): o for o in db.session.scalars(select(Organisation))}
     emails = set(db.session.scalars(select(User.email)))

@@ -15,8 +15,8 @@ from partnership.auth.sign_in import clear_lockout, set_password
 from partnership.extensions import db
 from partnership.models import Event, Neighbourhood, Organisation, Role, Sector, User
 from partnership.reference import seed_reference_data
-from partnership.referrals.demo import seed_demo_referrals
-from partnership.services.demo import seed_demo_services
+from partnership.sample.demo.referrals import seed_demo_referrals
+from partnership.sample.demo.services import seed_demo_services
 
 NEIGHBOURHOODS = [
     ("Ashbrook", "E05900001"),

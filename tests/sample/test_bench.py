@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.stats import Row, Summary, Target, judge, percentile, render_results, table
-from partnership.bench_data import RealData, Scale, choose_inbox_organisation, generate, write_info
 from partnership.extensions import db
 from partnership.models import (
     Consent,
@@ -19,6 +18,13 @@ from partnership.models import (
     Resident,
     Service,
     User,
+)
+from partnership.sample.bench import (
+    RealData,
+    Scale,
+    choose_inbox_organisation,
+    generate,
+    write_info,
 )
 
 N = 300
