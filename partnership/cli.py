@@ -83,9 +83,9 @@ def recount_neighbourhoods():
 
     The app keeps them current itself; this repairs them after referrals were changed
     outside it (by hand in the database, or restored from a backup)."""
-    from partnership.dashboards import daily
+    from partnership.referrals import daily_summary
 
-    days = daily.recount()
+    days = daily_summary.recount()
     db.session.commit()
     click.echo(f"Counted the referrals again: {days} neighbourhood days.")
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from sqlalchemy import update
 
 from partnership import clock
-from partnership.dashboards import daily
 from partnership.extensions import db
 from partnership.models import (
     DeclineReason,
@@ -22,6 +21,7 @@ from partnership.models import (
     Role,
     User,
 )
+from partnership.referrals import daily_summary as daily
 from partnership.services.capacity import take_place
 
 S = ReferralStatus

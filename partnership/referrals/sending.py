@@ -8,7 +8,6 @@ from sqlalchemy.exc import IntegrityError
 
 from partnership import clock
 from partnership.access import log_access
-from partnership.dashboards import daily
 from partnership.extensions import db
 from partnership.models import (
     OPEN_STATUSES,
@@ -24,6 +23,7 @@ from partnership.models import (
     Urgency,
     User,
 )
+from partnership.referrals import daily_summary as daily
 from partnership.referrals.lifecycle import Refused, Side, event_for, sides
 
 

@@ -34,7 +34,6 @@ from partnership import clock
 from partnership.auth.passwords import hash_password
 from partnership.auth.tokens import create_token
 from partnership.config import INSTANCE
-from partnership.dashboards import daily
 from partnership.extensions import db
 from partnership.models import (
     Consent,
@@ -52,6 +51,7 @@ from partnership.models.accounts import lead_neighbourhoods
 from partnership.models.organisations import Neighbourhood, organisation_neighbourhoods
 from partnership.models.services import CapacityUpdate, service_needs, service_neighbourhoods
 from partnership.reference import seed_reference_data
+from partnership.referrals import daily_summary
 
 BENCH_EMAIL_DOMAIN = "@bench.invalid"
 BENCH_ORG_PREFIX = "Bench "
@@ -1128,7 +1128,7 @@ def generate(
             db.session.execute(text(definition))
         _reset_sequences()
     # The dashboards' daily summary, worked out from the referrals just loaded.
-    counts["neighbourhood_days"] = daily.recount()
+    counts["neighbourhood_days"] = daily_summary.recount()
 
     # Bench logins and tokens the harness uses, through the app's own token code.
     hood_counts = db.session.execute(

@@ -19,7 +19,6 @@ from sqlalchemy import func, select, update
 
 from partnership import clock
 from partnership.clock import LONDON
-from partnership.dashboards import daily
 from partnership.extensions import db
 from partnership.models import (
     AccessAction,
@@ -45,6 +44,7 @@ from partnership.models import (
     Urgency,
     User,
 )
+from partnership.referrals import daily_summary
 from partnership.referrals.lifecycle import STAMPS, Action, Details, assign, mark_opened, transition
 from partnership.referrals.messages import post_message
 from partnership.referrals.sending import ConsentGiven, forward, send_referral
@@ -1236,7 +1236,7 @@ def _play(people: list[Person], partnership: Partnership, started: datetime) -> 
     sent = [plan for plan in plans if plan.referral is not None]
     _backdate(sent, started)
     # Backdating moved each referral to the day its story made it on.
-    daily.recount()
+    daily_summary.recount()
     return len(sent)
 
 
