@@ -33,7 +33,7 @@ from sqlalchemy import and_, case, func, literal_column, select, union_all
 
 from partnership import clock
 from partnership.dashboards.periods import Period
-from partnership.directory.record import STALE_AFTER, _seconds_between
+from partnership.directory.record import _seconds_between
 from partnership.extensions import db
 from partnership.models import (
     CapacityStatus,
@@ -52,6 +52,7 @@ from partnership.models.services import service_neighbourhoods
 from partnership.referrals import daily_summary
 from partnership.referrals.overdue import bank_holidays
 from partnership.referrals.queries import overdue_clause
+from partnership.services.capacity import STALE_AFTER
 
 DAY = 86400.0
 

@@ -6,19 +6,21 @@ accepting a referral takes a place through `take_place`; nothing else changes ca
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
 
 from partnership import clock
 from partnership.extensions import db
 from partnership.models import CapacityStatus, CapacityUpdate, Event, Service, User, WaitBand
+from partnership.words import time_since
 
 MAX_PLACES = 9999
 MAX_NOTE = 200
 WHOLE_NUMBER = re.compile(r"^-?[0-9]+$")
 # Full or closed means nobody can be taken on now, whatever number is typed beside it.
 NO_PLACES_STATUSES = (CapacityStatus.FULL, CapacityStatus.CLOSED)
+STALE_AFTER = timedelta(days=7)
 
 STATUS_WORDS = {
     CapacityStatus.OPEN: "Open",
@@ -34,6 +36,16 @@ WAIT_BAND_WORDS = {
     WaitBand.ONE_TO_3_MONTHS: "1 to 3 months",
     WaitBand.OVER_3_MONTHS: "over 3 months",
 }
+
+
+def freshness_words(updated_at: datetime, now: datetime) -> str:
+    """How long ago, as people say it: "updated just now", "updated 2 hours ago"."""
+    return f"updated {time_since(updated_at, now)}"
+
+
+def is_stale(updated_at: datetime, now: datetime) -> bool:
+    """Capacity nobody has confirmed for a week is the commonest reason referrals bounce."""
+    return now - updated_at > STALE_AFTER
 
 
 class CapacityError(ValueError):

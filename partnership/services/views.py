@@ -10,7 +10,6 @@ from wtforms import SelectChoice
 
 from partnership import clock
 from partnership.access import may_manage_service, requires_role
-from partnership.directory.record import freshness_words, is_stale
 from partnership.extensions import db, htmx
 from partnership.forms import local_path
 from partnership.main.home import organisation_services
@@ -25,6 +24,8 @@ from partnership.services.capacity import (
     CapacityError,
     capacity_words,
     close_service,
+    freshness_words,
+    is_stale,
     places_words,
     post_capacity,
 )
