@@ -10,7 +10,6 @@ from partnership.models import (
     Organisation,
     Referral,
     ReferralStatus,
-    Service,
     User,
 )
 from partnership.models.organisations import organisation_neighbourhoods
@@ -32,14 +31,6 @@ def referral_summary(organisation_id: int) -> dict:
         "received": _status_counts(Referral.to_organisation_id == organisation_id),
         "sent": _status_counts(Referral.from_organisation_id == organisation_id),
     }
-
-
-def organisation_services(organisation_id: int) -> list[Service]:
-    return list(
-        db.session.scalars(
-            select(Service).where(Service.organisation_id == organisation_id).order_by(Service.name)
-        )
-    )
 
 
 def neighbourhood_overview(neighbourhoods: list[Neighbourhood]) -> list[dict]:

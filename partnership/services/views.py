@@ -12,7 +12,6 @@ from partnership import clock
 from partnership.access import may_manage_service, requires_role
 from partnership.extensions import db, htmx
 from partnership.forms import local_path
-from partnership.main.home import organisation_services
 from partnership.models import (
     CapacityStatus,
     CapacityUpdate,
@@ -20,6 +19,7 @@ from partnership.models import (
     Role,
     Service,
 )
+from partnership.services import organisation_services
 from partnership.services.capacity import (
     CapacityError,
     capacity_words,
