@@ -19,13 +19,10 @@ from partnership.models import (
     Service,
     User,
 )
-from partnership.sample.bench import (
-    RealData,
-    Scale,
-    choose_inbox_organisation,
-    generate,
-    write_info,
-)
+from partnership.sample.bench import generate, write_info
+from partnership.sample.bench.loading import RealData
+from partnership.sample.bench.referrals import choose_inbox_organisation
+from partnership.sample.bench.scale import Scale
 
 N = 300
 STAMP_FOR_STATUS = {
