@@ -55,7 +55,8 @@ def seed_demo_command(without_referrals: bool):
     """Load the demo partnership (idempotent) and print one demo login per role."""
     from flask import current_app
 
-    from partnership.sample.demo.partners import demo_password, seed_demo
+    from partnership.sample.demo import seed_demo
+    from partnership.sample.demo.partners import demo_password
 
     if current_app.config["PARTNERSHIP_ENV"] == "production" and not os.environ.get(
         "DEMO_PASSWORD"

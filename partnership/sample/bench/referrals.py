@@ -96,41 +96,8 @@ class _Rows:
 
     def referral(self, rid: int, parties: Parties, story: Story, resident: int) -> None:
         """The referral's row, its consent and its timeline's events."""
-        sent, timeline, stamps = story.sent, story.timeline, story.stamps
-        version = 1 + sum(1 for t in timeline if t[3] is not None)
-        updated = timeline[-1][0]
-        self.referrals.append(
-            (
-                rid,
-                f"REF-{datetime.fromtimestamp(sent, UTC).year}-{rid:06d}",
-                resident,
-                parties.need,
-                parties.from_org,
-                parties.from_user,
-                parties.service_id,
-                parties.to_org,
-                parties.hood,
-                "urgent" if parties.urgent else "routine",
-                SUMMARIES[rid % len(SUMMARIES)],
-                story.status,
-                story.assignee,
-                story.decline_reason,
-                story.outcome,
-                story.closing_note,
-                None,
-                None,
-                version,
-                sent - 300,
-                sent,
-                story.opened,
-                stamps["accepted"],
-                stamps["declined"],
-                stamps["started"],
-                stamps["completed"],
-                stamps["cancelled"],
-                updated,
-            )
-        )
+        self.referrals.append(_referral_row(rid, parties, story, resident))
+        sent, timeline = story.sent, story.timeline
         self.consent_id += 1
         self.consents.append(
             (
@@ -173,6 +140,43 @@ class _Rows:
         self.progress.update(len(self.referrals))
         for rows in (self.referrals, self.consents, self.events, self.messages):
             rows.clear()
+
+
+def _referral_row(rid: int, parties: Parties, story: Story, resident: int) -> tuple:
+    """The referral's columns, in REFERRAL_COLUMNS order."""
+    sent, timeline, stamps = story.sent, story.timeline, story.stamps
+    version = 1 + sum(1 for t in timeline if t[3] is not None)
+    updated = timeline[-1][0]
+    return (
+        rid,
+        f"REF-{datetime.fromtimestamp(sent, UTC).year}-{rid:06d}",
+        resident,
+        parties.need,
+        parties.from_org,
+        parties.from_user,
+        parties.service_id,
+        parties.to_org,
+        parties.hood,
+        "urgent" if parties.urgent else "routine",
+        SUMMARIES[rid % len(SUMMARIES)],
+        story.status,
+        story.assignee,
+        story.decline_reason,
+        story.outcome,
+        story.closing_note,
+        None,
+        None,
+        version,
+        sent - 300,
+        sent,
+        story.opened,
+        stamps["accepted"],
+        stamps["declined"],
+        stamps["started"],
+        stamps["completed"],
+        stamps["cancelled"],
+        updated,
+    )
 
 
 class _Draws:

@@ -32,7 +32,7 @@ from partnership.models import (
 )
 from partnership.referrals.overdue import is_overdue
 from partnership.referrals.residents import valid_nhs_number
-from partnership.sample.demo.partners import seed_demo
+from partnership.sample.demo import seed_demo
 from partnership.sample.demo.referrals import seed_demo_referrals
 from tests.conftest import empty_database
 
