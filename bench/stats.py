@@ -1,6 +1,6 @@
 """The harness's pure parts: percentiles, summaries, targets and the RESULTS.md writer.
 
-Nothing here touches a server, so the smoke test (tests/test_bench.py) runs all of it.
+Nothing here touches a server, so the smoke test (tests/sample/test_bench.py) runs all of it.
 """
 
 import math

@@ -55,7 +55,8 @@ def seed_demo_command(without_referrals: bool):
     """Load the demo partnership (idempotent) and print one demo login per role."""
     from flask import current_app
 
-    from partnership.demo import demo_password, seed_demo
+    from partnership.sample.demo import seed_demo
+    from partnership.sample.demo.partners import demo_password
 
     if current_app.config["PARTNERSHIP_ENV"] == "production" and not os.environ.get(
         "DEMO_PASSWORD"
@@ -83,9 +84,9 @@ def recount_neighbourhoods():
 
     The app keeps them current itself; this repairs them after referrals were changed
     outside it (by hand in the database, or restored from a backup)."""
-    from partnership.dashboards import daily
+    from partnership.referrals import daily_summary
 
-    days = daily.recount()
+    days = daily_summary.recount()
     db.session.commit()
     click.echo(f"Counted the referrals again: {days} neighbourhood days.")
 
@@ -265,8 +266,8 @@ def _counted(number: int, thing: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from partnership.bench_data import bench_data_command
     from partnership.openreferral.commands import directory_cli
+    from partnership.sample.bench import bench_data_command
 
     app.cli.add_command(bench_data_command)
     app.cli.add_command(directory_cli)

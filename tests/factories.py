@@ -6,7 +6,6 @@ from itertools import count
 from sqlalchemy import select
 
 from partnership import clock
-from partnership.dashboards import daily
 from partnership.extensions import db
 from partnership.models import (
     CapacityStatus,
@@ -18,6 +17,7 @@ from partnership.models import (
     Service,
     Urgency,
 )
+from partnership.referrals import daily_summary
 
 _numbers = count(1)
 
@@ -93,5 +93,5 @@ def referral(
     db.session.add(made)
     db.session.flush()
     # As sending does: the dashboards' daily summary counts it in the same transaction.
-    daily.count_sent(made)
+    daily_summary.count_sent(made)
     return made

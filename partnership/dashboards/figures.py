@@ -19,7 +19,7 @@ Definitions, in the words the page uses:
 
 A dashboard costs a fixed number of grouped queries, however long its period and however
 many needs or services it has: see `dashboard_figures`. The counts and the weekly trend
-read the daily summary (partnership.dashboards.daily); the medians and the flows by need
+read the daily summary (partnership.referrals.daily_summary); the medians and the flows by need
 and service read the referrals through ix_referrals_neighbourhood_created, which on
 PostgreSQL carries every column they use.
 """
@@ -32,9 +32,8 @@ from flask import current_app
 from sqlalchemy import and_, case, func, literal_column, select, union_all
 
 from partnership import clock
-from partnership.dashboards import daily
 from partnership.dashboards.periods import Period
-from partnership.directory.record import STALE_AFTER, _seconds_between
+from partnership.directory.record import _seconds_between
 from partnership.extensions import db
 from partnership.models import (
     CapacityStatus,
@@ -50,8 +49,10 @@ from partnership.models import (
     UnmetNeed,
 )
 from partnership.models.services import service_neighbourhoods
+from partnership.referrals import daily_summary
 from partnership.referrals.overdue import bank_holidays
 from partnership.referrals.queries import overdue_clause
+from partnership.services.capacity import STALE_AFTER
 
 DAY = 86400.0
 
@@ -168,7 +169,7 @@ def _counts(period: Period, ids: list[int], headlines: dict[int, Headline]) -> N
     rows = db.session.execute(
         select(
             NeighbourhoodDay.neighbourhood_id,
-            *[func.sum(getattr(NeighbourhoodDay, name)) for name in daily.COUNTS],
+            *[func.sum(getattr(NeighbourhoodDay, name)) for name in daily_summary.COUNTS],
         )
         .where(
             NeighbourhoodDay.neighbourhood_id.in_(ids),
@@ -179,7 +180,7 @@ def _counts(period: Period, ids: list[int], headlines: dict[int, Headline]) -> N
     )
     for neighbourhood_id, *counts in rows:
         headline = headlines[neighbourhood_id]
-        for name, value in zip(daily.COUNTS, counts, strict=True):
+        for name, value in zip(daily_summary.COUNTS, counts, strict=True):
             setattr(headline, name, int(value or 0))
 
 

@@ -18,26 +18,12 @@ from sqlalchemy.sql.functions import FunctionElement
 from partnership import clock, words
 from partnership.extensions import db
 from partnership.models import CapacityStatus, Referral, Service
-from partnership.services.capacity import places_words
-from partnership.words import plural, time_since
+from partnership.services.capacity import freshness_words, is_stale, places_words
+from partnership.words import plural
 
 RECORD_PERIOD = timedelta(days=90)
 # Fewer answered referrals than this say more about chance than about the service.
 ENOUGH_REFERRALS = 5
-STALE_AFTER = timedelta(days=7)
-
-
-# Freshness
-
-
-def freshness_words(updated_at: datetime, now: datetime) -> str:
-    """How long ago, as people say it: "updated just now", "updated 2 hours ago"."""
-    return f"updated {time_since(updated_at, now)}"
-
-
-def is_stale(updated_at: datetime, now: datetime) -> bool:
-    """Capacity nobody has confirmed for a week is the commonest reason referrals bounce."""
-    return now - updated_at > STALE_AFTER
 
 
 # Capacity

@@ -13,17 +13,11 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
 from partnership import clock
-from partnership.directory.record import (
-    STALE_AFTER,
-    ResponseRecord,
-    capacity_words,
-    freshness_words,
-    is_stale,
-    kept_response_records,
-)
+from partnership.directory.record import ResponseRecord, capacity_words, kept_response_records
 from partnership.directory.search import admits_age, covers, has_places_now, meets_need
 from partnership.extensions import db
 from partnership.models import CapacityStatus, Neighbourhood, Service, UnmetNeed
+from partnership.services.capacity import STALE_AFTER, freshness_words, is_stale
 
 
 @dataclass(frozen=True)

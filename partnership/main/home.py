@@ -2,6 +2,7 @@
 
 from sqlalchemy import func, or_, select
 
+from partnership.dashboards.suppression import count, withhold
 from partnership.extensions import db
 from partnership.models import (
     ACTIVE_STATUSES,
@@ -10,18 +11,10 @@ from partnership.models import (
     Organisation,
     Referral,
     ReferralStatus,
-    Service,
     User,
 )
 from partnership.models.organisations import organisation_neighbourhoods
 from partnership.models.services import service_neighbourhoods
-
-SMALL_NUMBER = 5
-
-
-def suppress(count: int) -> str:
-    """Counts from 1 to 4 show as "<5" wherever a lead may see them (DESIGN section 4)."""
-    return "<5" if 0 < count < SMALL_NUMBER else f"{count:,}"
 
 
 def _status_counts(*conditions) -> dict[ReferralStatus, int]:
@@ -41,14 +34,6 @@ def referral_summary(organisation_id: int) -> dict:
     }
 
 
-def organisation_services(organisation_id: int) -> list[Service]:
-    return list(
-        db.session.scalars(
-            select(Service).where(Service.organisation_id == organisation_id).order_by(Service.name)
-        )
-    )
-
-
 def neighbourhood_overview(neighbourhoods: list[Neighbourhood]) -> list[dict]:
     """For a lead: each neighbourhood's partners and open referrals, as suppressed aggregates."""
     overview = []
@@ -64,19 +49,29 @@ def neighbourhood_overview(neighbourhoods: list[Neighbourhood]) -> list[dict]:
             .where(service_neighbourhoods.c.neighbourhood_id == neighbourhood.id)
         )
         counts = _status_counts(Referral.neighbourhood_id == neighbourhood.id)
-        waiting = counts[ReferralStatus.REQUESTED]
-        active = sum(counts[s] for s in ACTIVE_STATUSES)
         overview.append(
             {
                 "neighbourhood": neighbourhood,
                 "organisations": organisations,
                 "services": services,
-                "waiting": suppress(waiting),
-                "active": suppress(active),
-                "completed": suppress(counts[ReferralStatus.COMPLETED]),
+                **_published_referrals(counts),
             }
         )
     return overview
+
+
+def _published_referrals(counts: dict[ReferralStatus, int]) -> dict[str, int | str]:
+    """The neighbourhood's referrals waiting, active and completed, through the dashboard's
+    suppression rules (partnership.dashboards.suppression), so a lead reads "<5" here for
+    exactly what the dashboard withholds. The three are shown side by side with no total,
+    so, like the dashboard's headline counts, only the primary rule can apply."""
+    cells = {
+        "waiting": counts[ReferralStatus.REQUESTED],
+        "active": sum(counts[s] for s in ACTIVE_STATUSES),
+        "completed": counts[ReferralStatus.COMPLETED],
+    }
+    hidden = withhold(cells)
+    return {name: count(value, withheld=name in hidden) for name, value in cells.items()}
 
 
 def partnership_summary() -> dict[str, int]:

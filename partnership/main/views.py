@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from partnership.main import home as pages
 from partnership.models import Role
+from partnership.services import organisation_services
 
 main = Blueprint("main", __name__)
 
@@ -22,7 +23,7 @@ def home():
             "views/main/home-lead.html",
             overview=pages.neighbourhood_overview(user.neighbourhoods),
         )
-    services = pages.organisation_services(user.organisation_id)
+    services = organisation_services(user.organisation_id)
     return render_template(
         f"views/main/home-{user.role.value}.html",
         referrals=pages.referral_summary(user.organisation_id),

@@ -207,7 +207,7 @@ class Referral(db.Model):
 class NeighbourhoodDay(db.Model):
     """The referrals made in a neighbourhood on one UK day, counted by what has become of
     them: the dashboards' summary, kept current in the same transaction as each change
-    (partnership.dashboards.daily), so a dashboard reads days, not referrals."""
+    (partnership.referrals.daily_summary), so a dashboard reads days, not referrals."""
 
     __tablename__ = "neighbourhood_days"
 

@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 
 from partnership import clock, words
 from partnership.access import log_access
-from partnership.dashboards import daily
 from partnership.extensions import db
 from partnership.models import (
     CLOSED_STATUSES,
@@ -39,6 +38,7 @@ from partnership.models import (
     Urgency,
     User,
 )
+from partnership.referrals import daily_summary
 from partnership.services.capacity import take_place
 
 S = ReferralStatus
@@ -219,7 +219,7 @@ def transition(
     to_status = rule[0]
     from_status = referral.status
     now = clock.now()
-    counted_before = daily.tally(referral)
+    counted_before = daily_summary.tally(referral)
 
     values: dict = {"status": to_status, "updated_at": now}
     if stamp := STAMPS.get(to_status):
@@ -258,7 +258,7 @@ def transition(
     )
     db.session.flush()
     db.session.refresh(referral)
-    daily.count_change(counted_before, daily.tally(referral))
+    daily_summary.count_change(counted_before, daily_summary.tally(referral))
     _logged(user, referral, f"{PAST[action]} the referral")
     return event
 
@@ -475,7 +475,7 @@ def send(
         detail={"forwarded_from": forwarded_from.id} if forwarded_from else {},
     )
     _logged(user, referral, "sent a referral")
-    daily.count_sent(referral)
+    daily_summary.count_sent(referral)
     db.session.flush()
     return referral, True
 

@@ -2,7 +2,7 @@
 
 The forms check what someone can put right on the page. Who may be referred, whether a
 resident is a possible duplicate and whether a referral may be sent are decided by
-residents.py and sending.py.
+residents.py and lifecycle.py.
 """
 
 import re

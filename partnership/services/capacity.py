@@ -6,19 +6,31 @@ accepting a referral takes a place through `take_place`; nothing else changes ca
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
 
 from partnership import clock, words
 from partnership.extensions import db
 from partnership.models import CapacityStatus, CapacityUpdate, Event, Service, User, WaitBand
+from partnership.words import time_since
 
 MAX_PLACES = 9999
 MAX_NOTE = 200
 WHOLE_NUMBER = re.compile(r"^-?[0-9]+$")
 # Full or closed means nobody can be taken on now, whatever number is typed beside it.
 NO_PLACES_STATUSES = (CapacityStatus.FULL, CapacityStatus.CLOSED)
+STALE_AFTER = timedelta(days=7)
+
+
+def freshness_words(updated_at: datetime, now: datetime) -> str:
+    """How long ago, as people say it: "updated just now", "updated 2 hours ago"."""
+    return f"updated {time_since(updated_at, now)}"
+
+
+def is_stale(updated_at: datetime, now: datetime) -> bool:
+    """Capacity nobody has confirmed for a week is the commonest reason referrals bounce."""
+    return now - updated_at > STALE_AFTER
 
 
 class CapacityError(ValueError):

@@ -10,10 +10,8 @@ from wtforms import SelectChoice
 
 from partnership import clock
 from partnership.access import may_manage_service, requires_role
-from partnership.directory.record import freshness_words, is_stale
 from partnership.extensions import db, htmx
 from partnership.forms import local_path
-from partnership.main.home import organisation_services
 from partnership.models import (
     CapacityStatus,
     CapacityUpdate,
@@ -21,10 +19,13 @@ from partnership.models import (
     Role,
     Service,
 )
+from partnership.services import organisation_services
 from partnership.services.capacity import (
     CapacityError,
     capacity_words,
     close_service,
+    freshness_words,
+    is_stale,
     places_words,
     post_capacity,
 )

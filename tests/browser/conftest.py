@@ -13,8 +13,9 @@ from axe_playwright_python.base import AXE_SCRIPT
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from partnership import create_app
-from partnership.demo import demo_password, seed_demo
 from partnership.extensions import db
+from partnership.sample.demo import seed_demo
+from partnership.sample.demo.partners import demo_password
 
 HERE = Path(__file__).parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from partnership.config import Config
-from partnership.demo import DEMO_USERS
+from partnership.sample.demo.partners import DEMO_USERS
 from tests.browser.conftest import sign_in, submit
 
 AXE_OPTIONS = {

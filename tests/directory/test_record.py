@@ -8,8 +8,6 @@ from sqlalchemy import event
 from partnership import clock
 from partnership.directory.record import (
     ResponseRecord,
-    freshness_words,
-    is_stale,
     reply_time_words,
     response_records,
 )
@@ -161,29 +159,6 @@ def test_the_records_for_a_page_take_the_same_queries_for_2_services_as_for_20(
 
 
 # Freshness
-
-
-@pytest.mark.parametrize(
-    ("ago", "words"),
-    [
-        (timedelta(seconds=10), "updated just now"),
-        (timedelta(minutes=1), "updated 1 minute ago"),
-        (timedelta(minutes=5, seconds=30), "updated 5 minutes ago"),
-        (timedelta(hours=1), "updated 1 hour ago"),
-        (timedelta(hours=2, minutes=59), "updated 2 hours ago"),
-        (timedelta(days=1), "updated 1 day ago"),
-        (timedelta(days=3, hours=4), "updated 3 days ago"),
-    ],
-)
-def test_freshness_in_words(ago, words):
-    now = clock.now()
-    assert freshness_words(now - ago, now) == words
-
-
-def test_capacity_is_stale_after_7_days():
-    now = clock.now()
-    assert not is_stale(now - timedelta(days=7), now)
-    assert is_stale(now - timedelta(days=7, minutes=1), now)
 
 
 def test_the_page_shows_freshness_and_flags_stale_capacity(

@@ -1,15 +1,19 @@
 """The capacity rules, the post that records them, and taking places without overbooking."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 
+from partnership import clock
 from partnership.extensions import db
 from partnership.models import CapacityStatus, CapacityUpdate, Event, Role, Service, WaitBand
 from partnership.services.capacity import (
     CapacityError,
     check_capacity,
     close_service,
+    freshness_words,
+    is_stale,
     post_capacity,
     take_place,
 )
@@ -208,3 +212,26 @@ def test_sixteen_people_racing_for_ten_places_book_exactly_ten(app, services):
     assert len(refused) == THREADS * ATTEMPTS - 10
     assert db.session.get(Service, service_id).places_available == 0
     assert count(Service, Service.places_available < 0) == 0
+
+
+@pytest.mark.parametrize(
+    ("ago", "words"),
+    [
+        (timedelta(seconds=10), "updated just now"),
+        (timedelta(minutes=1), "updated 1 minute ago"),
+        (timedelta(minutes=5, seconds=30), "updated 5 minutes ago"),
+        (timedelta(hours=1), "updated 1 hour ago"),
+        (timedelta(hours=2, minutes=59), "updated 2 hours ago"),
+        (timedelta(days=1), "updated 1 day ago"),
+        (timedelta(days=3, hours=4), "updated 3 days ago"),
+    ],
+)
+def test_freshness_in_words(ago, words):
+    now = clock.now()
+    assert freshness_words(now - ago, now) == words
+
+
+def test_capacity_is_stale_after_7_days():
+    now = clock.now()
+    assert not is_stale(now - timedelta(days=7), now)
+    assert is_stale(now - timedelta(days=7, minutes=1), now)

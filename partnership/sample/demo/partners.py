@@ -1,22 +1,19 @@
-"""The demo partnership of DESIGN section 8: a fictional partnership in a northern English city.
+"""The demo partnership's structure: its neighbourhoods, member organisations and the demo
+logins, one per role printed at the start and the others its stories need.
 
-Every name here is invented. Seeding is idempotent: run it as often as you like.
+Every name here is invented. Names are matched whatever their case, so an administrator
+who corrected one keeps their record.
 """
 
 import os
 from dataclasses import dataclass
-from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
-from partnership import clock
 from partnership.auth.passwords import hash_password, verify_password
 from partnership.auth.sign_in import clear_lockout, set_password
 from partnership.extensions import db
-from partnership.models import Event, Neighbourhood, Organisation, Role, Sector, User
-from partnership.reference import seed_reference_data
-from partnership.referrals.demo import seed_demo_referrals
-from partnership.services.demo import seed_demo_services
+from partnership.models import Neighbourhood, Organisation, Role, Sector, User
 
 NEIGHBOURHOODS = [
     ("Ashbrook", "E05900001"),
@@ -152,64 +149,46 @@ def demo_password() -> str:
     return os.environ.get("DEMO_PASSWORD", "partnership-demo")
 
 
-def seed_demo(*, with_referrals: bool = True) -> list[DemoUser]:
-    """Create what is missing of the demo partnership; return the logins to show."""
-    seed_reference_data()
+def seed_partners() -> None:
+    """Add the neighbourhoods, organisations and demo logins that are missing, and put the
+    demo logins right again (role, password, lockout); flushed, not committed."""
     neighbourhoods = _seed_neighbourhoods()
     organisations = _seed_organisations(neighbourhoods)
     _seed_users(organisations, neighbourhoods)
     db.session.flush()
-    seed_demo_services()
-    db.session.commit()
-    if with_referrals:
-        seed_demo_referrals()
-        _mark_old_news_seen()
-    return [user for user in DEMO_USERS if user.shown_at_start]
 
 
-def _mark_old_news_seen() -> None:
-    """Demo logins start with the last two days' events unread, not months of history."""
-    cutoff = clock.now() - timedelta(days=2)
-    seen = db.session.scalar(select(func.max(Event.id)).where(Event.created_at < cutoff))
-    db.session.execute(
-        update(User)
-        .where(User.email.like("%@demo.example"), User.notifications_seen_event_id.is_(None))
-        .values(notifications_seen_event_id=seen)
-    )
-    db.session.commit()
-
-
-def _key(name: str) -> str:
+def name_key(name: str) -> str:
     """Names are unique whatever their case: an admin who fixed a capital keeps their record."""
     return name.strip().lower()
 
 
 def _seed_neighbourhoods() -> dict[str, Neighbourhood]:
-    existing = {_key(n.name): n for n in db.session.scalars(select(Neighbourhood))}
+    existing = {name_key(n.name): n for n in db.session.scalars(select(Neighbourhood))}
     codes = {n.ons_code for n in existing.values()}
     for name, ons_code in NEIGHBOURHOODS:
-        if _key(name) not in existing:
+        if name_key(name) not in existing:
             # An administrator may have given the code to a neighbourhood of their own.
             code = None if ons_code in codes else ons_code
-            existing[_key(name)] = Neighbourhood(name=name, ons_code=code)
-            db.session.add(existing[_key(name)])
+            existing[name_key(name)] = Neighbourhood(name=name, ons_code=code)
+            db.session.add(existing[name_key(name)])
     return existing
 
 
 def _seed_organisations(neighbourhoods: dict[str, Neighbourhood]) -> dict[str, Organisation]:
-    existing = {_key(o.name): o for o in db.session.scalars(select(Organisation))}
+    existing = {name_key(o.name): o for o in db.session.scalars(select(Organisation))}
     ods_codes = {o.ods_code for o in existing.values()}
     charity_numbers = {o.charity_number for o in existing.values()}
     for name, sector, ods_code, charity_number, served in ORGANISATIONS:
-        if _key(name) not in existing:
-            existing[_key(name)] = Organisation(
+        if name_key(name) not in existing:
+            existing[name_key(name)] = Organisation(
                 name=name,
                 sector=sector,
                 ods_code=None if ods_code in ods_codes else ods_code,
                 charity_number=None if charity_number in charity_numbers else charity_number,
-                neighbourhoods=[neighbourhoods[_key(n)] for n in served],
+                neighbourhoods=[neighbourhoods[name_key(n)] for n in served],
             )
-            db.session.add(existing[_key(name)])
+            db.session.add(existing[name_key(name)])
     return existing
 
 
@@ -223,17 +202,17 @@ def _seed_users(organisations: dict[str, Organisation], neighbourhoods: dict[str
                 User(
                     email=demo.email,
                     name=demo.name,
-                    organisation=organisations[_key(demo.organisation)],
+                    organisation=organisations[name_key(demo.organisation)],
                     role=demo.role,
                     password_hash=hash_password(password),
-                    neighbourhoods=[neighbourhoods[_key(n)] for n in demo.neighbourhoods],
+                    neighbourhoods=[neighbourhoods[name_key(n)] for n in demo.neighbourhoods],
                 )
             )
             continue
         # Whatever happened to the demo logins since, the printed ones work again.
         if user.role is not demo.role:
             user.role = demo.role
-            user.neighbourhoods = [neighbourhoods[_key(n)] for n in demo.neighbourhoods]
+            user.neighbourhoods = [neighbourhoods[name_key(n)] for n in demo.neighbourhoods]
         if (
             not user.active
             or user.must_change_password

@@ -22,6 +22,7 @@ from partnership.models import (
     User,
     WaitBand,
 )
+from partnership.sample.demo.partners import name_key
 from partnership.services.capacity import post_capacity
 
 HISTORY_DAYS = 90
@@ -450,17 +451,13 @@ DEMO_SERVICES = [
 ]
 
 
-def _key(name: str) -> str:
-    return name.strip().lower()
-
-
 def seed_demo_services() -> int:
     """Add the demo services that are missing, each with its capacity history.
 
     A service already there is left alone, whatever its coordinators have posted since.
     Returns how many services were added; the caller commits.
     """
-    organisations = {_key(o.name): o for o in db.session.scalars(select(Organisation))}
+    organisations = {name_key(o.name): o for o in db.session.scalars(select(Organisation))}
     needs = {n.slug: n for n in db.session.scalars(select(NeedCategory))}
     existing = set(
         db.session.execute(select(Service.organisation_id, func.lower(Service.name))).all()
@@ -468,16 +465,18 @@ def seed_demo_services() -> int:
     now = clock.now()
     added = 0
     for demo in DEMO_SERVICES:
-        organisation = organisations.get(_key(demo.organisation))
-        if organisation is None or (organisation.id, _key(demo.name)) in existing:
+        organisation = organisations.get(name_key(demo.organisation))
+        if organisation is None or (organisation.id, name_key(demo.name)) in existing:
             continue
-        served = {_key(n.name): n for n in organisation.neighbourhoods}
+        served = {name_key(n.name): n for n in organisation.neighbourhoods}
         service = Service(
             organisation=organisation,
             name=demo.name,
             description=demo.description,
             needs=[needs[slug] for slug in demo.needs if slug in needs],
-            neighbourhoods=[served[_key(n)] for n in demo.neighbourhoods if _key(n) in served],
+            neighbourhoods=[
+                served[name_key(n)] for n in demo.neighbourhoods if name_key(n) in served
+            ],
             min_age=demo.min_age,
             max_age=demo.max_age,
             eligibility_notes=demo.eligibility,

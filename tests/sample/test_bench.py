@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.stats import Row, Summary, Target, judge, percentile, render_results, table
-from partnership.bench_data import RealData, Scale, choose_inbox_organisation, generate, write_info
 from partnership.extensions import db
 from partnership.models import (
     Consent,
@@ -20,6 +19,10 @@ from partnership.models import (
     Service,
     User,
 )
+from partnership.sample.bench import generate, write_info
+from partnership.sample.bench.loading import RealData
+from partnership.sample.bench.referrals import choose_inbox_organisation
+from partnership.sample.bench.scale import Scale
 
 N = 300
 STAMP_FOR_STATUS = {

@@ -6,7 +6,6 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from partnership.dashboards import daily
 from partnership.extensions import db
 from partnership.models import (
     ConsentGiver,
@@ -16,7 +15,7 @@ from partnership.models import (
     Role,
     Urgency,
 )
-from partnership.referrals import lifecycle
+from partnership.referrals import daily_summary, lifecycle
 from partnership.referrals.lifecycle import Action, Details, NoPlacesLeft, transition
 from tests import factories
 from tests.referrals.test_page import submit, with_consent
@@ -29,7 +28,7 @@ def summary() -> dict:
     db.session.expire_all()
     return {
         (row.neighbourhood_id, row.day): {
-            name: getattr(row, name) for name in daily.COUNTS if getattr(row, name)
+            name: getattr(row, name) for name in daily_summary.COUNTS if getattr(row, name)
         }
         for row in db.session.scalars(select(NeighbourhoodDay))
     }
@@ -38,7 +37,7 @@ def summary() -> dict:
 def recounted() -> dict:
     """The summary worked out afresh from the referrals, then put back as it was."""
     kept = summary()
-    daily.recount()
+    daily_summary.recount()
     found = summary()
     db.session.rollback()
     assert summary() == kept
@@ -58,21 +57,21 @@ def referral_row(**fields) -> SimpleNamespace:
 
 
 def test_a_draft_counts_nowhere_and_a_sent_referral_once():
-    assert daily.tally(referral_row(sent_at=None, status=S.DRAFT)) is None
-    counted = daily.tally(referral_row())
+    assert daily_summary.tally(referral_row(sent_at=None, status=S.DRAFT)) is None
+    counted = daily_summary.tally(referral_row())
     assert (counted.made, counted.accepted, counted.declined, counted.completed) == (1, 0, 0, 0)
 
 
 def test_accepted_stays_counted_once_completed_and_capacity_is_a_kind_of_declined():
-    completed = daily.tally(
+    completed = daily_summary.tally(
         referral_row(status=S.COMPLETED, accepted_at=datetime(2026, 6, 2, tzinfo=UTC))
     )
     assert (completed.accepted, completed.completed, completed.declined) == (1, 1, 0)
-    for_capacity = daily.tally(
+    for_capacity = daily_summary.tally(
         referral_row(status=S.REJECTED, decline_reason=DeclineReason.NO_CAPACITY)
     )
     assert (for_capacity.declined, for_capacity.declined_for_capacity) == (1, 1)
-    not_eligible = daily.tally(
+    not_eligible = daily_summary.tally(
         referral_row(status=S.REJECTED, decline_reason=DeclineReason.NOT_ELIGIBLE)
     )
     assert (not_eligible.declined, not_eligible.declined_for_capacity) == (1, 0)
@@ -80,8 +79,8 @@ def test_accepted_stays_counted_once_completed_and_capacity_is_a_kind_of_decline
 
 def test_the_day_is_the_uk_day():
     # 23:30 UTC in June is 00:30 the next morning in London; in January it is the same day.
-    summer = daily.tally(referral_row(created_at=datetime(2026, 6, 1, 23, 30, tzinfo=UTC)))
-    winter = daily.tally(referral_row(created_at=datetime(2026, 1, 5, 23, 30, tzinfo=UTC)))
+    summer = daily_summary.tally(referral_row(created_at=datetime(2026, 6, 1, 23, 30, tzinfo=UTC)))
+    winter = daily_summary.tally(referral_row(created_at=datetime(2026, 1, 5, 23, 30, tzinfo=UTC)))
     assert (summer.day.isoformat(), winter.day.isoformat()) == ("2026-06-02", "2026-01-05")
 
 
@@ -92,7 +91,7 @@ def test_every_change_through_the_pages_keeps_the_summary_equal_to_the_referrals
     made = [factories.referral(partnership, to_service=service) for _ in range(4)]
     earlier = factories.referral(partnership, to_service=service, sent_days_ago=3)
     db.session.commit()
-    today_key = (partnership.north.id, daily.day_made(made[0].created_at))
+    today_key = (partnership.north.id, daily_summary.day_made(made[0].created_at))
     assert summary()[today_key] == {"made": 4}
     assert summary() == recounted()
 
@@ -119,7 +118,7 @@ def test_every_change_through_the_pages_keeps_the_summary_equal_to_the_referrals
         "declined": 1,
         "declined_for_capacity": 1,
     }
-    earlier_key = (partnership.north.id, daily.day_made(earlier.created_at))
+    earlier_key = (partnership.north.id, daily_summary.day_made(earlier.created_at))
     assert summary()[earlier_key] == {"made": 1, "declined": 1}
     assert summary() == recounted()
 
@@ -135,7 +134,7 @@ def test_forwarding_counts_the_new_referral_and_the_declined_one_stays_declined(
         declined, partnership.users[Role.CASEWORKER], service=other, summary="Needs food now"
     )
     db.session.commit()
-    key = (partnership.north.id, daily.day_made(declined.created_at))
+    key = (partnership.north.id, daily_summary.day_made(declined.created_at))
     assert summary()[key] == {"made": 2, "declined": 1, "declined_for_capacity": 1}
     assert summary() == recounted()
 
@@ -168,7 +167,7 @@ def test_sending_counts_the_referral_in_the_same_transaction(partnership):
         consent=lifecycle.ConsentGiven(ConsentGiver.RESIDENT, "Sharing with the food bank"),
     )
     db.session.commit()
-    key = (partnership.north.id, daily.day_made(referral.created_at))
+    key = (partnership.north.id, daily_summary.day_made(referral.created_at))
     assert summary() == {key: {"made": 1}} == recounted()
 
 

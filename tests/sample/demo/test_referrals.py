@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from partnership import clock
-from partnership.demo import seed_demo
 from partnership.extensions import db
 from partnership.models import (
     AccessLog,
@@ -31,9 +30,10 @@ from partnership.models import (
     Urgency,
     User,
 )
-from partnership.referrals.demo import seed_demo_referrals
 from partnership.referrals.overdue import is_overdue
 from partnership.referrals.residents import valid_nhs_number
+from partnership.sample.demo import seed_demo
+from partnership.sample.demo.referrals import seed_demo_referrals
 from tests.conftest import empty_database
 
 S = ReferralStatus

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from partnership import clock
-from partnership.demo import seed_demo
 from partnership.extensions import db
 from partnership.models import CapacityStatus, CapacityUpdate, Event, Role, Service, User
-from partnership.services.demo import DEMO_SERVICES, seed_demo_services
+from partnership.sample.demo import seed_demo
+from partnership.sample.demo.services import DEMO_SERVICES, seed_demo_services
 from tests.services.conftest import count
 
 

@@ -1,13 +1,14 @@
-"""The dashboards' daily summary: each neighbourhood's referrals by the UK day they were
-made, counted by what has become of them (made, accepted, declined, completed, declined
-for lack of capacity).
+"""The daily summary the dashboards read: each neighbourhood's referrals by the UK day they
+were made, counted by what has become of them (made, accepted, declined, completed,
+declined for lack of capacity).
 
-It is kept current in the transaction that changes a referral: sending adds the referral
-to its day, and each change of status moves it between the counts
-(partnership.referrals.sending and partnership.referrals.lifecycle call `count_change`).
-A dashboard then reads neighbourhoods × days rows, however many referrals there are.
-Anything that writes referrals in bulk (the demo, the bench data) calls `recount`, which
-works the whole summary out again from the referrals.
+It lives beside the lifecycle because the lifecycle keeps it: in the transaction that
+changes a referral, sending adds the referral to its day, and each change of status moves
+it between the counts (partnership.referrals.lifecycle calls `count_sent` and
+`count_change`). A dashboard (partnership.dashboards.figures) then only reads
+neighbourhoods × days rows, however many referrals there are. Anything that writes
+referrals in bulk (the demo, the bench data) calls `recount`, which works the whole
+summary out again from the referrals.
 """
 
 from collections import Counter
