@@ -29,8 +29,9 @@ $(VENV)/.installed: setup.cfg
 	$(PY) -m pip install -qq --disable-pip-version-check -r $(VENV)/requirements.txt
 	touch $@
 
+# --omit=peer: MOJ Frontend names moment as a peer for its Nunjucks filters, which we don't use.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --omit=peer --no-audit --no-fund --loglevel=error
 	touch $@
 
 .PHONY: install
