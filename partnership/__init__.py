@@ -133,6 +133,7 @@ def _require_password_change(app: Flask) -> None:
         "static",
         "main.accessibility",
         "main.cookies",
+        "main.healthz",
     }
 
     @app.before_request
