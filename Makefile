@@ -95,6 +95,10 @@ lint: $(VENV)/.installed ## Check the code with ruff
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+.PHONY: typecheck
+typecheck: $(VENV)/.installed ## Check the types in partnership/ with mypy (set up in setup.cfg)
+	$(VENV)/bin/mypy
+
 .PHONY: serve
 serve: install assets ## Serve with gunicorn in production mode (needs SECRET_KEY, DATABASE_URL, REDIS_URL)
 	PARTNERSHIP_ENV=production $(FLASK) db upgrade
