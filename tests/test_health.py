@@ -126,9 +126,10 @@ def test_gunicorn_keeps_health_checks_out_of_its_access_log(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for_port(port)
+        wait_for_port(port, timeout=60)
         for path in ("/healthz", "/accessibility"):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
+            # Generous: the worker may still be starting when the port opens.
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as answer:
                 assert answer.status == 200
     finally:
         server.terminate()
