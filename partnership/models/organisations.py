@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from partnership import clock
 from partnership.columns import enum_column
 from partnership.extensions import db
+from partnership.models.base import Model
 
 
 class Sector(enum.StrEnum):
@@ -47,7 +48,7 @@ organisation_neighbourhoods = Table(
 )
 
 
-class Neighbourhood(db.Model):
+class Neighbourhood(Model):
     __tablename__ = "neighbourhoods"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,7 +59,7 @@ class Neighbourhood(db.Model):
         return f"<Neighbourhood {self.name}>"
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,7 +79,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.name}>"
 
 
-class NeedCategory(db.Model):
+class NeedCategory(Model):
     __tablename__ = "need_categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
