@@ -7,7 +7,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnership import clock
 from partnership.columns import BigIntId, enum_column
@@ -195,6 +195,7 @@ class Referral(Model):
     neighbourhood: Mapped[Neighbourhood] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     forwarded_from: Mapped["Referral | None"] = relationship(remote_side=[id])
+    consent: Mapped["Consent | None"] = relationship(back_populates="referral")
 
 
 class NeighbourhoodDay(Model):
@@ -231,7 +232,7 @@ class Consent(Model):
     recorded_at: Mapped[datetime] = mapped_column(default=clock.now)
     withdrawn_at: Mapped[datetime | None]
 
-    referral: Mapped[Referral] = relationship(backref=backref("consent", uselist=False))
+    referral: Mapped[Referral] = relationship(back_populates="consent")
 
 
 class Event(Model):
