@@ -6,7 +6,10 @@ FLASK := $(VENV)/bin/flask --app partnership
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-# setup.cfg is the one list of Python dependencies; the app runs from its checkout.
+# setup.cfg is the one list of direct Python dependencies; requirements.lock pins the whole
+# tree made from it (`make lock`), so every machine installs the same versions.
+LOCK := requirements.lock
+PIP_TOOLS := pip-tools==7.6.2
 define REQUIREMENTS
 import configparser
 c = configparser.ConfigParser()
@@ -22,19 +25,33 @@ export REQUIREMENTS
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: setup.cfg
+$(VENV)/.installed: setup.cfg $(LOCK)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -qq --disable-pip-version-check --upgrade pip
 	$(PY) -c "$$REQUIREMENTS" > $(VENV)/requirements.txt
-	$(PY) -m pip install -qq --disable-pip-version-check -r $(VENV)/requirements.txt
+	$(PY) -m pip install -qq --disable-pip-version-check -r $(VENV)/requirements.txt -c $(LOCK)
+	$(PY) -m pip check
 	touch $@
 
+# --omit=peer: MOJ Frontend names moment as a peer for its Nunjucks filters, which we don't use.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --omit=peer --no-audit --no-fund --loglevel=error
 	touch $@
 
 .PHONY: install
 install: $(VENV)/.installed node_modules/.installed ## Install Python and npm dependencies
+
+# pip-tools lives in a throwaway venv: only this target needs it. Pins already in the lock
+# are kept; LOCK_ARGS=--upgrade moves the indirect ones to their newest releases.
+.PHONY: lock
+lock: ## Pin the whole Python dependency tree from setup.cfg into requirements.lock
+	@tools=$$(mktemp -d) && trap 'rm -rf "$$tools"' EXIT && \
+	python3 -m venv "$$tools" && \
+	"$$tools/bin/pip" install -qq --disable-pip-version-check $(PIP_TOOLS) && \
+	python3 -c "$$REQUIREMENTS" | CUSTOM_COMPILE_COMMAND="make lock" "$$tools/bin/pip-compile" \
+	  --quiet --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links --no-emit-trusted-host \
+	  $(LOCK_ARGS) --output-file $(LOCK) - && \
+	sed -i 's/-r -$$/setup.cfg/' $(LOCK)
 
 static/.built: node_modules/.installed $(wildcard partnership/frontend/*)
 	rm -rf static && mkdir -p static/assets
@@ -77,6 +94,10 @@ test: install assets browser ## Run the tests (SQLite; PostgreSQL too when TEST_
 lint: $(VENV)/.installed ## Check the code with ruff
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+.PHONY: typecheck
+typecheck: $(VENV)/.installed ## Check the types in partnership/ with mypy (set up in setup.cfg)
+	$(VENV)/bin/mypy
 
 .PHONY: serve
 serve: install assets ## Serve with gunicorn in production mode (needs SECRET_KEY, DATABASE_URL, REDIS_URL)

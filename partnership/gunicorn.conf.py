@@ -8,6 +8,8 @@ cooperative under gevent without extra patching.
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 worker_class = "gevent"
@@ -15,3 +17,14 @@ worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "10000"))
 timeout = 60
 graceful_timeout = 20
 accesslog = "-"
+
+
+class QuietHealthChecks(Logger):
+    """Load balancers ask /healthz every few seconds: keep those out of the access log."""
+
+    def access(self, resp, req, environ, request_time):
+        if environ.get("PATH_INFO") != "/healthz":
+            super().access(resp, req, environ, request_time)
+
+
+logger_class = QuietHealthChecks

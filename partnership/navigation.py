@@ -7,7 +7,7 @@ from partnership.models import Role
 
 
 def _items_for(user) -> list[tuple[str, str, Markup | None]]:
-    items = [("Home", url_for("main.home"), None)]
+    items: list[tuple[str, str, Markup | None]] = [("Home", url_for("main.home"), None)]
     if user.has_role(Role.CASEWORKER):  # caseworkers and coordinators
         items += [
             ("Make a referral", url_for("making.start"), None),

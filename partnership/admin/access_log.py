@@ -64,7 +64,9 @@ def access_log_page(*, email: str = "", reference: str = "", page: int = 1) -> A
             return _empty(f"No referral has the reference {reference}")
         where.append(AccessLog.resident_id == resident_id)
 
-    total = db.session.scalar(select(func.count()).select_from(AccessLog).where(*where))
+    total = db.session.execute(
+        select(func.count()).select_from(AccessLog).where(*where)
+    ).scalar_one()
     pages = max(1, math.ceil(total / PER_PAGE))
     number = min(max(page, 1), pages)
     rows = db.session.execute(

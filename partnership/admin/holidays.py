@@ -44,15 +44,15 @@ def _number(text: str) -> int | None:
 def check_holiday(day: str, month: str, year: str, name: str) -> tuple[date, str]:
     """A date typed as day, month and year, and a name; raise HolidayError listing problems."""
     errors = {}
-    parts = [_number(day), _number(month), _number(year)]
+    day_number, month_number, year_number = _number(day), _number(month), _number(year)
     checked = None
     if not any((part or "").strip() for part in (day, month, year)):
         errors["date"] = "Enter the date of the bank holiday"
-    elif None in parts:
+    elif day_number is None or month_number is None or year_number is None:
         errors["date"] = "The date must include a day, month and year as numbers"
     else:
         try:
-            checked = date(parts[2], parts[1], parts[0])
+            checked = date(year_number, month_number, day_number)
         except ValueError:
             errors["date"] = "The date must be a real date"
         else:
@@ -63,7 +63,7 @@ def check_holiday(day: str, month: str, year: str, name: str) -> tuple[date, str
         errors["name"] = "Enter the name of the bank holiday"
     elif len(name) > MAX_NAME:
         errors["name"] = f"The name must be {MAX_NAME} characters or fewer"
-    if errors:
+    if errors or checked is None:
         raise HolidayError(errors)
     return checked, name
 

@@ -193,7 +193,7 @@ def _apply_user_form(form, user: User | None, all_neighbourhoods) -> User | None
         form.neighbourhoods.errors.append(str(error))
     if role is Role.LEAD and not led:
         form.neighbourhoods.errors.append("Select at least one neighbourhood for a lead")
-    if form.errors:
+    if form.errors or organisation is None:
         return None
     if user is None:
         user = User(password_hash=hash_password(form.password.data), must_change_password=True)

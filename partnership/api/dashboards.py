@@ -190,7 +190,7 @@ def _headline(headline: dict) -> dict:
 
 def _total(table: Table) -> dict:
     label = table.label_column.key
-    return {key: value for key, value in table.total.items() if key != label}
+    return {key: value for key, value in (table.total or {}).items() if key != label}
 
 
 @api.get("/neighbourhoods/<int:neighbourhood_id>/dashboard")
@@ -224,20 +224,26 @@ def get_dashboard(neighbourhood_id: int):
         ) from None
     dashboard = publish(dashboard_figures(neighbourhood, period))
     tables = dashboard.tables
-    document = DashboardDocument(
-        neighbourhood={"id": neighbourhood.id, "name": neighbourhood.name},
-        period={"from": period.start, "to": period.end},
-        headline=_headline(dashboard.headline),
-        vcse_share=_api_value(dashboard.vcse_share, RATE),
-        weekly_trend=_rows(tables["weekly-trend"]),
-        demand_by_need=_rows(tables["demand-by-need"]),
-        receiving_sector=_rows(tables["receiving-sector"]),
-        busiest_services=_rows(tables["busiest-services"]),
-        unmet_need={"rows": _rows(tables["unmet-need"]), "total": _total(tables["unmet-need"])},
-        capacity_now={
-            "rows": _rows(tables["capacity-now"]),
-            "total": _total(tables["capacity-now"]),
-        },
-        neighbourhoods=_rows(tables["neighbourhoods"]),
+    # The tables' rows are dicts keyed by column: the document checks them as it reads them.
+    document = DashboardDocument.model_validate(
+        {
+            "neighbourhood": {"id": neighbourhood.id, "name": neighbourhood.name},
+            "period": {"from": period.start, "to": period.end},
+            "headline": _headline(dashboard.headline),
+            "vcse_share": _api_value(dashboard.vcse_share, RATE),
+            "weekly_trend": _rows(tables["weekly-trend"]),
+            "demand_by_need": _rows(tables["demand-by-need"]),
+            "receiving_sector": _rows(tables["receiving-sector"]),
+            "busiest_services": _rows(tables["busiest-services"]),
+            "unmet_need": {
+                "rows": _rows(tables["unmet-need"]),
+                "total": _total(tables["unmet-need"]),
+            },
+            "capacity_now": {
+                "rows": _rows(tables["capacity-now"]),
+                "total": _total(tables["capacity-now"]),
+            },
+            "neighbourhoods": _rows(tables["neighbourhoods"]),
+        }
     )
     return jsonify(document.model_dump(mode="json", by_alias=True))

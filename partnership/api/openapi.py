@@ -91,7 +91,7 @@ def _operation_id(operation: Operation) -> str:
 
 
 def document() -> dict:
-    models = {ProblemDocument}
+    models: set[type[BaseModel]] = {ProblemDocument}
     for operation in OPERATIONS:
         models.update(m for m in (operation.body,) if m)
         models.update(m for _, m in operation.responses.values() if m)
@@ -104,7 +104,7 @@ def document() -> dict:
     for operation in OPERATIONS:
         responses = {}
         for status, (description, model) in sorted(operation.responses.items()):
-            entry = {"description": description}
+            entry: dict[str, object] = {"description": description}
             if model is not None:
                 media = "application/json" if status < 400 else "application/problem+json"
                 entry["content"] = _content(model, media)

@@ -2,7 +2,7 @@
 in the OpenAPI document alike."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,8 +11,8 @@ from partnership.models import CapacityStatus, WaitBand
 
 CapacityStatusCode = Literal["open", "limited", "waitlist", "full", "closed"]
 WaitBandCode = Literal["under-1-week", "1-4-weeks", "1-3-months", "over-3-months"]
-assert set(CapacityStatusCode.__args__) == {s.value for s in CapacityStatus}
-assert set(WaitBandCode.__args__) == {b.value for b in WaitBand}
+assert set(get_args(CapacityStatusCode)) == {s.value for s in CapacityStatus}
+assert set(get_args(WaitBandCode)) == {b.value for b in WaitBand}
 
 
 class Strict(BaseModel):

@@ -8,7 +8,16 @@ from partnership.access import may_manage_service
 from partnership.api import api
 from partnership.api.auth import api_user
 from partnership.api.openapi import ProblemDocument, documented
-from partnership.api.schemas import CapacityPost, ServiceDocument, ServicePage, ServiceQuery
+from partnership.api.schemas import (
+    Capacity,
+    CapacityPost,
+    NeighbourhoodRef,
+    OrganisationRef,
+    ResponseRecord,
+    ServiceDocument,
+    ServicePage,
+    ServiceQuery,
+)
 from partnership.api.validation import json_body, query_args
 from partnership.directory.record import DirectoryEntry, entries_for
 from partnership.directory.search import Filters, find_services
@@ -30,14 +39,17 @@ def service_document(entry: DirectoryEntry) -> dict:
         uuid=service.uuid,
         name=service.name,
         description=service.description,
-        organisation={
-            "id": organisation.id,
-            "uuid": organisation.uuid,
-            "name": organisation.name,
-            "sector": organisation.sector.value,
-        },
+        # The codes are checked against their Literal types as the documents are validated.
+        organisation=OrganisationRef.model_validate(
+            {
+                "id": organisation.id,
+                "uuid": organisation.uuid,
+                "name": organisation.name,
+                "sector": organisation.sector.value,
+            }
+        ),
         needs=[need.slug for need in service.needs],
-        neighbourhoods=[{"id": n.id, "name": n.name} for n in service.neighbourhoods],
+        neighbourhoods=[NeighbourhoodRef(id=n.id, name=n.name) for n in service.neighbourhoods],
         min_age=service.min_age,
         max_age=service.max_age,
         eligibility_notes=service.eligibility_notes,
@@ -45,22 +57,24 @@ def service_document(entry: DirectoryEntry) -> dict:
         contact_phone=service.contact_phone,
         website=service.website,
         referral_instructions=service.referral_instructions,
-        capacity={
-            "status": service.capacity_status.value,
-            "wait_band": service.wait_band.value if service.wait_band else None,
-            "places_available": service.places_available,
-            "note": service.capacity_note,
-            "updated_at": service.capacity_updated_at,
-            "stale": entry.stale,
-        },
-        record={
-            "answered": record.answered,
-            "enough_data": record.enough_data,
-            "accepted_share": record.accepted_share,
-            "median_hours_to_reply": round(median / 3600, 1)
+        capacity=Capacity.model_validate(
+            {
+                "status": service.capacity_status.value,
+                "wait_band": service.wait_band.value if service.wait_band else None,
+                "places_available": service.places_available,
+                "note": service.capacity_note,
+                "updated_at": service.capacity_updated_at,
+                "stale": entry.stale,
+            }
+        ),
+        record=ResponseRecord(
+            answered=record.answered,
+            enough_data=record.enough_data,
+            accepted_share=record.accepted_share,
+            median_hours_to_reply=round(median / 3600, 1)
             if record.enough_data and median is not None
             else None,
-        },
+        ),
     ).model_dump(mode="json")
 
 

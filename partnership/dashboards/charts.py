@@ -62,7 +62,7 @@ def _tag(name: str, body: str = "", **attributes) -> Markup:
     return Markup(f"<{name} {written}>{escape(body)}</{name}>")  # noqa: S704
 
 
-def _defs(chart_id: str) -> str:
+def _defs(chart_id: str) -> Markup:
     """Patterns: a hatch for the second series, and a grey hatch for withheld figures."""
     patterns = []
     for name, colour in (("series", SERIES_COLOURS[1]), ("withheld", SECONDARY_INK)):
@@ -102,7 +102,7 @@ def _svg(chart_id: str, title: str, description: str, height: int, width: int, b
     )
 
 
-def _withheld_stub(chart_id: str, x: float, y: float, width: float, height: float) -> str:
+def _withheld_stub(chart_id: str, x: float, y: float, width: float, height: float) -> Markup:
     return _tag(
         "rect",
         x=f"{x:.1f}",
@@ -115,7 +115,7 @@ def _withheld_stub(chart_id: str, x: float, y: float, width: float, height: floa
     )
 
 
-def _text(content: str, x: float, y: float, **attributes) -> str:
+def _text(content: str, x: float, y: float, **attributes) -> Markup:
     return _tag("text", content, x=f"{x:.1f}", y=f"{y:.1f}", fill=INK, **attributes)
 
 
@@ -154,7 +154,7 @@ def bar_chart(
             y = top + number * (bar_height + 4)
             if value == SUPPRESSED:
                 parts.append(_withheld_stub(chart_id, LABEL_WIDTH, y, STUB, bar_height))
-                end = LABEL_WIDTH + STUB
+                end: float = LABEL_WIDTH + STUB
             else:
                 length = BAR_SPACE * _number(value) / largest
                 if length:
@@ -190,7 +190,7 @@ def _fill(chart_id: str, series: int) -> str:
     return SERIES_COLOURS[0] if series == 0 else f"url(#{chart_id}-series)"
 
 
-def _bar(chart_id: str, series: int, x: float, y: float, width: float, height: float) -> str:
+def _bar(chart_id: str, series: int, x: float, y: float, width: float, height: float) -> Markup:
     return _tag(
         "rect",
         x=f"{x:.1f}",

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal_column, select, union_all
+from sqlalchemy import Select, and_, case, func, literal_column, select, union_all
 
 from partnership import clock
 from partnership.dashboards.periods import Period
@@ -218,17 +218,17 @@ def _medians_by_window(period: Period, ids: list[int], headlines: dict[int, Head
     """Median days to accept and to complete for every neighbourhood, in one query, where
     there is no percentile aggregate (SQLite): the middle value, or the mean of the middle
     two, found with window functions (as partnership.directory.record does)."""
-    ranked_steps = []
+    ranked_steps: list[Select] = []
     for step, (moment, condition) in STEPS.items():
         seconds = _seconds_between(Referral.sent_at, moment)
-        within = {"partition_by": Referral.neighbourhood_id}
+        within = Referral.neighbourhood_id
         ranked_steps.append(
             select(
                 Referral.neighbourhood_id.label("neighbourhood_id"),
                 literal_column(f"'{step}'").label("step"),
                 seconds.label("seconds"),
-                func.row_number().over(order_by=seconds, **within).label("position"),
-                func.count().over(**within).label("timed"),
+                func.row_number().over(partition_by=within, order_by=seconds).label("position"),
+                func.count().over(partition_by=within).label("timed"),
             ).where(*_made(period, ids), condition)
         )
     ranked = union_all(*ranked_steps).subquery()

@@ -98,7 +98,7 @@ def _typed_date(field: str, args: Mapping[str, str]) -> date:
     if not any(part.strip() for part in parts):
         raise PeriodError({field: f"Enter the {words}"})
     day, month, year = (_number(part) for part in parts)
-    if None in (day, month, year):
+    if day is None or month is None or year is None:
         raise PeriodError({field: f"The {words} must include a day, month and year as numbers"})
     try:
         return date(year, month, day)
@@ -151,7 +151,7 @@ def from_to(start: str | None, end: str | None, on: date | None = None) -> Perio
         return last_weeks(DEFAULT_WEEKS, on)
     args = {"from": start or "", "to": end or on.isoformat()}
     if not start:
-        last = iso_date(end)
+        last = iso_date(args["to"])
         # With a wrong `to`, that is the only problem to report.
         args["from"] = (last - timedelta(days=7 * DEFAULT_WEEKS - 1) if last else on).isoformat()
     return between(args, on)

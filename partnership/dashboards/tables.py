@@ -9,12 +9,13 @@ dashboard is protected at once, so a figure that appears twice is withheld in bo
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 
 from partnership import words
 from partnership.dashboards import suppression as rules
-from partnership.dashboards.figures import Capacity, Figures, Flow, Headline
+from partnership.dashboards.figures import Capacity, Figures, Flow, Headline, Need
 from partnership.dashboards.periods import Period
 from partnership.dashboards.suppression import SUPPRESSED, Line, Published, count, withhold
 from partnership.models import Neighbourhood, Sector
@@ -84,8 +85,8 @@ def _h(name: str) -> tuple:
     return ("headline", name)
 
 
-def _headline_cells(headline: Headline) -> dict[tuple, int]:
-    cells = {_h(name): getattr(headline, name) for name in HEADLINE_COUNTS}
+def _headline_cells(headline: Headline) -> dict[Hashable, int]:
+    cells: dict[Hashable, int] = {_h(name): getattr(headline, name) for name in HEADLINE_COUNTS}
     cells[_h("declined_for_capacity")] = headline.declined_for_capacity
     cells[_h("no_suitable_service")] = sum(headline.no_suitable_service.values())
     return cells
@@ -100,7 +101,7 @@ def _publish_headline(headline: Headline, hidden: frozenset) -> dict[str, Publis
     def days(value: float | None) -> float | None:
         return None if value is None else round(value, 1)
 
-    published = {
+    published: dict[str, Published] = {
         name: count(getattr(headline, name), withheld=withheld(name)) for name in HEADLINE_COUNTS
     }
     published["acceptance_rate"] = rules.share(
@@ -143,7 +144,7 @@ class _Cells:
     """Counts gathered for one dashboard, and the lines between them."""
 
     def __init__(self, headline: Headline):
-        self.values: dict[tuple, int] = _headline_cells(headline)
+        self.values: dict[Hashable, int] = _headline_cells(headline)
         self.lines: list[Line] = []
         self.hidden: frozenset = frozenset()
 
@@ -193,7 +194,7 @@ def _weekly(figures: Figures, cells: _Cells):
 
 
 def _by_need(flows: list[Flow], cells: _Cells):
-    made = defaultdict(int)
+    made: defaultdict[Need, int] = defaultdict(int)
     for flow in flows:
         made[flow.need] += flow.made
     keys = {need: cells.add(("need", need.id), number) for need, number in made.items()}
@@ -320,7 +321,7 @@ def _busiest(flows: list[Flow], cells: _Cells):
 
 def _unmet(figures: Figures, cells: _Cells):
     headline = figures.headline
-    for_capacity = defaultdict(int)
+    for_capacity: defaultdict[Need, int] = defaultdict(int)
     for flow in figures.flows:
         for_capacity[flow.need] += flow.declined_for_capacity
     needs = sorted(
@@ -334,10 +335,10 @@ def _unmet(figures: Figures, cells: _Cells):
         total = cells.add(("unmet", need.id, "total"), cells.values[capacity] + cells.values[none])
         cells.line([capacity, none], total)
         keys[need] = (capacity, none, total)
-    for position, total in enumerate(
+    for position, headline_name in enumerate(
         ("declined_for_capacity", "no_suitable_service", "unmet_need")
     ):
-        cells.line([key[position] for key in keys.values()], _h(total))
+        cells.line([key[position] for key in keys.values()], _h(headline_name))
     cells.line([_h("declined_for_capacity"), _h("no_suitable_service")], _h("unmet_need"))
 
     def table() -> Table:

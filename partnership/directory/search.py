@@ -110,7 +110,7 @@ def find_services(
     A page past the end shows the last page, so a link kept from a longer list still works.
     """
     where = conditions(filters)
-    total = db.session.scalar(select(func.count()).select_from(Service).where(*where))
+    total = db.session.execute(select(func.count()).select_from(Service).where(*where)).scalar_one()
     pages = max(1, math.ceil(total / per_page))
     number = min(max(page, 1), pages)
     services = db.session.scalars(

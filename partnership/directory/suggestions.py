@@ -45,9 +45,10 @@ def _reason(
 def _record_rank(record: ResponseRecord) -> tuple:
     """Enough data first, then quicker median reply to the hour (halves round up), then a
     higher share accepted."""
-    if not record.enough_data:
+    share, median = record.accepted_share, record.median_seconds
+    if share is None or median is None:  # not enough data
         return (1, 0, 0.0)
-    return (0, math.floor(record.median_seconds / 3600 + 0.5), -record.accepted_share)
+    return (0, math.floor(median / 3600 + 0.5), -share)
 
 
 def suggest(

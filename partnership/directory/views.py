@@ -1,5 +1,7 @@
 """The service directory: search, eligibility and suggestions, for every signed-in user."""
 
+from typing import Any
+
 from flask import Blueprint, make_response, render_template, request, url_for
 from sqlalchemy import select
 
@@ -77,7 +79,9 @@ def _filter_form(form: DirectoryForm):
 
 def _page_url(number: int) -> str:
     """This search's URL at another page: only the filters are kept, nothing else sent."""
-    args = {key: request.args.getlist(key) for key in FILTERS if key in request.args}
+    args: dict[str, Any] = {
+        key: request.args.getlist(key) for key in FILTERS if key in request.args
+    }
     return url_for("directory.search", **args, page=number)
 
 
@@ -85,7 +89,8 @@ def _pagination(results: ResultsPage) -> dict:
     """GOV.UK pagination: first, last, and the pages either side of this one."""
     current, last = results.number, results.pages
     shown = sorted({1, last, current - 1, current, current + 1} & set(range(1, last + 1)))
-    items, previous = [], 0
+    items: list[dict[str, object]] = []
+    previous = 0
     for number in shown:
         if number > previous + 1:
             items.append({"ellipsis": True})

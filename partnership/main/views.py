@@ -1,10 +1,13 @@
-"""Home pages by role, and the pages every service has (accessibility, cookies)."""
+"""Home pages by role, and the pages every service has (accessibility, cookies, health)."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
+from partnership.extensions import csrf
+from partnership.main import health
 from partnership.main import home as pages
 from partnership.models import Role
+from partnership.problems import problem
 from partnership.services import organisation_services
 
 main = Blueprint("main", __name__)
@@ -39,3 +42,18 @@ def accessibility():
 @main.route("/cookies")
 def cookies():
     return render_template("views/main/cookies.html")
+
+
+@main.route("/healthz")
+@csrf.exempt  # probes carry no session and no token
+def healthz():
+    """For load balancers and monitors: no sign-in, nothing about the failure but its name."""
+    checks = health.checks()
+    if not health.healthy(checks):
+        return problem(
+            503,
+            "Service unavailable",
+            "A service this instance needs is not answering.",
+            checks=checks,
+        )
+    return jsonify(status="ok", checks=checks)

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnership import clock
 from partnership.columns import BigIntId, enum_column
-from partnership.extensions import db
 from partnership.models.accounts import User
+from partnership.models.base import Model
 
 
 class AccessAction(enum.StrEnum):
@@ -18,7 +18,7 @@ class AccessAction(enum.StrEnum):
     CHANGE = "change"
 
 
-class AccessLog(db.Model):
+class AccessLog(Model):
     __tablename__ = "access_logs"
     __table_args__ = (
         Index("ix_access_logs_resident_at", "resident_id", "at"),
@@ -37,7 +37,7 @@ class AccessLog(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class BankHoliday(db.Model):
+class BankHoliday(Model):
     """England and Wales bank holidays, for counting working days until a referral is overdue."""
 
     __tablename__ = "bank_holidays"

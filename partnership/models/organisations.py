@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from partnership import clock, words
 from partnership.columns import enum_column
 from partnership.extensions import db
+from partnership.models.base import Model
 
 
 class Sector(enum.StrEnum):
@@ -40,7 +41,7 @@ organisation_neighbourhoods = Table(
 )
 
 
-class Neighbourhood(db.Model):
+class Neighbourhood(Model):
     __tablename__ = "neighbourhoods"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,7 +52,7 @@ class Neighbourhood(db.Model):
         return f"<Neighbourhood {self.name}>"
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,7 +72,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.name}>"
 
 
-class NeedCategory(db.Model):
+class NeedCategory(Model):
     __tablename__ = "need_categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,12 +7,12 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnership import clock
 from partnership.columns import BigIntId, enum_column
-from partnership.extensions import db
 from partnership.models.accounts import User
+from partnership.models.base import Model
 from partnership.models.organisations import NeedCategory, Neighbourhood, Organisation
 from partnership.models.residents import Resident
 from partnership.models.services import Service
@@ -87,7 +87,7 @@ DASHBOARD_COLUMNS = [
 ]
 
 
-class Referral(db.Model):
+class Referral(Model):
     __tablename__ = "referrals"
     __table_args__ = (
         # The inbox: a receiving organisation's referrals by status, newest first. On
@@ -202,9 +202,10 @@ class Referral(db.Model):
     neighbourhood: Mapped[Neighbourhood] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     forwarded_from: Mapped["Referral | None"] = relationship(remote_side=[id])
+    consent: Mapped["Consent | None"] = relationship(back_populates="referral")
 
 
-class NeighbourhoodDay(db.Model):
+class NeighbourhoodDay(Model):
     """The referrals made in a neighbourhood on one UK day, counted by what has become of
     them: the dashboards' summary, kept current in the same transaction as each change
     (partnership.referrals.daily_summary), so a dashboard reads days, not referrals."""
@@ -222,7 +223,7 @@ class NeighbourhoodDay(db.Model):
     declined_for_capacity: Mapped[int] = mapped_column(default=0)
 
 
-class Consent(db.Model):
+class Consent(Model):
     """The resident's consent to a referral: who gave it, what it covers, whether withdrawn."""
 
     __tablename__ = "consents"
@@ -238,10 +239,10 @@ class Consent(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(default=clock.now)
     withdrawn_at: Mapped[datetime | None]
 
-    referral: Mapped[Referral] = relationship(backref=backref("consent", uselist=False))
+    referral: Mapped[Referral] = relationship(back_populates="consent")
 
 
-class Event(db.Model):
+class Event(Model):
     """The outbox of everything others should see: referral timeline events and capacity posts.
 
     Its id is global and increasing, and is the id of the live event (DESIGN section 5).
@@ -288,7 +289,7 @@ class Event(db.Model):
     referral: Mapped[Referral | None] = relationship()
 
 
-class Message(db.Model):
+class Message(Model):
     """A note between the two parties on a referral."""
 
     __tablename__ = "messages"
@@ -307,7 +308,7 @@ class Message(db.Model):
     organisation: Mapped[Organisation] = relationship()
 
 
-class UnmetNeed(db.Model):
+class UnmetNeed(Model):
     """A need in a neighbourhood for which no suitable service could be found."""
 
     __tablename__ = "unmet_needs"

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnership import clock
 from partnership.columns import enum_column
-from partnership.extensions import db
+from partnership.models.base import Model
 from partnership.models.organisations import Neighbourhood, Organisation
 
 
@@ -19,7 +19,7 @@ class ContactMethod(enum.StrEnum):
     IN_PERSON = "in-person"
 
 
-class Resident(db.Model):
+class Resident(Model):
     __tablename__ = "residents"
     __table_args__ = (
         Index("ix_residents_nhs_number", "nhs_number"),

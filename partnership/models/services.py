@@ -11,6 +11,7 @@ from partnership import clock
 from partnership.columns import BigIntId, enum_column
 from partnership.extensions import db
 from partnership.models.accounts import User
+from partnership.models.base import Model
 from partnership.models.organisations import NeedCategory, Neighbourhood, Organisation
 
 
@@ -56,7 +57,7 @@ service_neighbourhoods = Table(
 )
 
 
-class Service(db.Model):
+class Service(Model):
     __tablename__ = "services"
     __table_args__ = (
         CheckConstraint("places_available >= 0", name="places_not_negative"),
@@ -110,7 +111,7 @@ class Service(db.Model):
         return f"<Service {self.name}>"
 
 
-class CapacityUpdate(db.Model):
+class CapacityUpdate(Model):
     """Append-only history of every capacity post."""
 
     __tablename__ = "capacity_updates"

@@ -56,9 +56,10 @@ IMPORT_NOTE = "Imported from an Open Referral feed"
 LONGEST = {"name": 200, "contact_email": 254, "contact_phone": 40, "website": 500}
 ORGANISATION_NAME_LONGEST = 200
 # Plain table writes: no ORM identity map to fill and expire on every per-service commit.
-SERVICES = Service.__table__
-ORGANISATIONS = Organisation.__table__
-CAPACITY_UPDATES = CapacityUpdate.__table__
+# The models' Tables, for Core statements (`__table__` is typed as any FromClause).
+SERVICES = db.metadata.tables[Service.__tablename__]
+ORGANISATIONS = db.metadata.tables[Organisation.__tablename__]
+CAPACITY_UPDATES = db.metadata.tables[CapacityUpdate.__tablename__]
 
 
 class FeedError(ValueError):
@@ -323,7 +324,7 @@ def _ages(entry: dict) -> dict:
         older = entry.get("eligibilitys")
         if isinstance(older, list) and older and isinstance(older[0], dict):
             source = older[0]
-    ages = {}
+    ages: dict[str, int | None] = {}
     for key, column, whole in (
         ("minimum_age", "min_age", math.floor),
         ("maximum_age", "max_age", math.ceil),
@@ -445,7 +446,9 @@ def _organisation(
     entry: dict, known: _Directory, notes: ImportSummary
 ) -> tuple[int | None, dict | None]:
     """The id of the service's organisation, or the values to create it with."""
-    given = entry.get("organization") if isinstance(entry.get("organization"), dict) else {}
+    given = entry.get("organization")
+    if not isinstance(given, dict):
+        given = {}
     uuid = _feed_uuid(entry.get("organization_id") or given.get("id"), "organisation")
     name = _text(given.get("name"))
     if uuid in known.organisations_by_uuid:
@@ -542,7 +545,7 @@ def _save(record: _Record, known: _Directory) -> tuple[str, Callable[[], None]]:
 
 def _changes(columns: dict, record: _Record, existing: _Existing) -> dict:
     """What the feed would change about a service we have; empty when nothing."""
-    changes = {}
+    changes: dict[str, Any] = {}
     changed = {k: v for k, v in columns.items() if existing.columns.get(k) != v}
     if changed:
         changes["columns"] = changed
@@ -598,7 +601,7 @@ def _update(connection, record: _Record, columns: dict, existing: _Existing) -> 
             _link(connection, table, column, existing.id, changes[key])
     if changes.get("closing"):
         # A capacity post like a coordinator's, so open directory pages see it at once.
-        service = db.session.get(Service, existing.id)
+        service = db.session.get_one(Service, existing.id)
         places = None if service.places_available is None else 0
         post_capacity(service, None, CapacityStatus.CLOSED, places, None, IMPORT_NOTE)
     return _Existing(

@@ -22,6 +22,7 @@ arrays, and may), so that walking the pages gives a complete feed that
 """
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -120,9 +121,9 @@ def _datetime(args, name: str) -> datetime | None:
 def services_page(query: ServiceQuery) -> dict:
     """One page of services matching the query, with the paging fields the standard asks for."""
     matching = _filtered(select(Service.id), query)
-    total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
+    total = db.session.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
     offset = (query.page - 1) * query.per_page
-    services = []
+    services: Sequence[Service] = []
     if offset < total:  # past the end there is nothing to fetch, however far past
         services = db.session.scalars(
             _with_children(_filtered(select(Service), query))
@@ -188,7 +189,7 @@ def find_service(service_id: str) -> Service | None:
 def service_document(service: Service) -> dict:
     """One service in the UK profile's shape (validates against its service.json)."""
     service_id = str(service.uuid)
-    document = {
+    document: dict[str, object] = {
         "id": service_id,
         "organization_id": str(service.organisation.uuid),
         "name": service.name,
@@ -253,7 +254,7 @@ def _service_area(service_id: str, neighbourhood) -> dict:
 def organisation_document(organisation: Organisation) -> dict:
     """The organisation, with its ODS code or charity number and its sector as a term."""
     organisation_id = str(organisation.uuid)
-    identifiers = []
+    identifiers: list[tuple[str, str | None, str]] = []
     if organisation.ods_code:
         identifiers.append(("ODS code", None, organisation.ods_code))
     if organisation.charity_number:

@@ -140,7 +140,7 @@ def _tab_counts(tabs: tuple[Tab, ...], conditions: list, overdue) -> list[TabCou
     )
     late = 0
     if by_status.get(S.REQUESTED):
-        late = db.session.scalar(select(func.count()).where(*conditions, overdue))
+        late = db.session.execute(select(func.count()).where(*conditions, overdue)).scalar_one()
     return [
         TabCount(
             tab,

@@ -7,8 +7,9 @@ accepting a referral takes a place through `take_place`; nothing else changes ca
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import or_, update
+from sqlalchemy import CursorResult, or_, update
 
 from partnership import clock, words
 from partnership.extensions import db
@@ -186,14 +187,18 @@ def take_place(service_id: int) -> bool:
     have it: the database lets exactly one through. A service not limited by places
     (NULL) always has room, and NULL - 1 stays NULL. False means no places are left.
     """
-    result = db.session.execute(
-        update(Service)
-        .where(
-            Service.id == service_id,
-            or_(Service.places_available.is_(None), Service.places_available > 0),
-        )
-        .values(places_available=Service.places_available - 1)
-        .execution_options(synchronize_session="fetch")
+    # An UPDATE gives a CursorResult, though Session.execute is typed as returning any Result.
+    result = cast(
+        CursorResult,
+        db.session.execute(
+            update(Service)
+            .where(
+                Service.id == service_id,
+                or_(Service.places_available.is_(None), Service.places_available > 0),
+            )
+            .values(places_available=Service.places_available - 1)
+            .execution_options(synchronize_session="fetch")
+        ),
     )
     return result.rowcount == 1
 
