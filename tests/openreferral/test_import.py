@@ -1,7 +1,6 @@
 """`flask directory import`: an Open Referral UK feed into the directory, and back out again."""
 
 import json
-import time
 from uuid import UUID, uuid4
 
 import pytest
@@ -524,14 +523,10 @@ def test_a_5000_service_feed_imports_with_a_progress_bar_and_a_summary(app, plac
         for n in range(5000)
     ]
 
-    started = time.monotonic()
     result = run_import(app, tmp_path, feed)
-    took = time.monotonic() - started
 
     assert result.exit_code == 0, result.output
     assert "5000/5000" in result.stderr
     assert "Created 5000, updated 0, unchanged 0, skipped 0 services." in result.output
     assert "Created 50 organisations:" in result.output
     assert count(Service) == 5000
-    assert took < 60, f"5,000 services took {took:.0f} s"
-    print(f"5,000-service import: {took:.1f} s on {db.engine.dialect.name}")
