@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 
-from partnership import clock
+from partnership import access, clock
 from partnership.dashboards import daily
 from partnership.extensions import db
 from partnership.models import (
@@ -123,7 +123,7 @@ def sides(user: User, referral: Referral) -> frozenset[Side]:
 
     Only caseworkers and coordinators act on referrals: leads and admins never do.
     """
-    if not sides_possible(user):
+    if not access.may_see_referral(user, referral):
         return frozenset()
     found = set()
     if user.organisation_id == referral.from_organisation_id:
@@ -135,7 +135,7 @@ def sides(user: User, referral: Referral) -> frozenset[Side]:
 
 def sides_possible(user: User) -> bool:
     """Whether the user's role ever acts on referrals (caseworkers and coordinators)."""
-    return user.has_role(Role.CASEWORKER)
+    return access.works_on_referrals(user)
 
 
 def allowed_actions(user: User, referral: Referral) -> list[Action]:
