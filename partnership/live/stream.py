@@ -87,8 +87,12 @@ def _replay(subscriber: Subscriber, after: int, upto: int) -> list[LiveEvent]:
     ]
 
 
+def _bearer() -> bool:
+    return request.headers.get("Authorization", "").lower().startswith("bearer ")
+
+
 def _stream_user() -> User:
-    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+    if _bearer():
         from partnership.api.auth import authenticate
 
         authenticate()
@@ -101,9 +105,8 @@ def _stream_user() -> User:
 def _still_signed_in_check() -> Callable[[], bool]:
     """The test this stream repeats each heartbeat: the one every request makes, for the
     API token or the signed-in session that opened it."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer":
-        token = token.strip()
+    if _bearer():
+        token = request.headers["Authorization"].partition(" ")[2].strip()
         return lambda: tokens.token_still_valid(token)
     user_key, session_token = current_user.get_id(), session.get(sessions.KEY)
     return lambda: sessions.signed_in_user(user_key, session_token) is not None
