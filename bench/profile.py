@@ -27,6 +27,7 @@ def main() -> None:
     from sqlalchemy import select
 
     from partnership import create_app
+    from partnership.auth import sessions
     from partnership.extensions import db
     from partnership.models import User
 
@@ -37,10 +38,13 @@ def main() -> None:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == info["users"][who]))
         user_id = user.get_id()
+        token = sessions.begin(user)  # a signed-in session needs its record
+        db.session.commit()
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = user_id
         session["_fresh"] = True
+        session[sessions.KEY] = token
     status = client.get(path, base_url="https://localhost").status_code
     print(f"GET {path} as {who}: {status}")
     profiler = Profiler(interval=0.0005)

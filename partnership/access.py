@@ -1,17 +1,20 @@
 """Who may do and see what (DESIGN section 4), in one place.
 
-Views and the API call these functions; nothing else decides visibility.
+Views, the API, the lifecycle, the dashboards and the live stream call these functions;
+nothing else decides visibility.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
+from typing import Protocol
 
 from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import false, or_, select
 
 from partnership.extensions import db
-from partnership.models import AccessLog, Referral, Resident, Role, User
+from partnership.models import AccessLog, Neighbourhood, Referral, Resident, Role, User
 
 
 def requires_role(*roles: Role) -> Callable:
@@ -90,3 +93,97 @@ def log_access(user: User, resident_id: int, action, what: str, referral_id: int
             what=what[:200],
         )
     )
+
+
+# Neighbourhood figures: the dashboards and the live counters.
+
+
+def sees_every_neighbourhood(user: User) -> bool:
+    """Admins see every neighbourhood's figures (never personal data)."""
+    return user.role is Role.ADMIN
+
+
+def led_neighbourhood_ids(user: User) -> frozenset[int]:
+    """The neighbourhoods a lead leads; nobody else leads any."""
+    if user.role is not Role.LEAD:
+        return frozenset()
+    return frozenset(n.id for n in user.neighbourhoods)
+
+
+def may_see_dashboard(user: User, neighbourhood_id: int | None) -> bool:
+    """The neighbourhood's leads and the partnership's admins; nobody else."""
+    return may_see_figures(viewer(user), neighbourhood_id)
+
+
+def dashboard_neighbourhood(user: User, neighbourhood_id: int) -> Neighbourhood | None:
+    """The neighbourhood, if the user may see its dashboard; None means 404 to the caller,
+    whether it does not exist or is not theirs."""
+    if not may_see_dashboard(user, neighbourhood_id):
+        return None
+    return db.session.get(Neighbourhood, neighbourhood_id)
+
+
+def dashboard_neighbourhoods(user: User) -> list[Neighbourhood]:
+    """The neighbourhoods whose dashboards the user may open, by name."""
+    seen = viewer(user)
+    query = select(Neighbourhood).order_by(Neighbourhood.name, Neighbourhood.id)
+    if not seen.every_neighbourhood:
+        query = query.where(Neighbourhood.id.in_(seen.neighbourhood_ids))
+    return list(db.session.scalars(query))
+
+
+# Live events.
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the rules need to know of a user, read once when a live stream opens, so that
+    the relay's thread can apply them without the database. The stream re-reads the user
+    every heartbeat and ends if they are no longer allowed."""
+
+    user_id: int
+    organisation_id: int
+    works_on_referrals: bool
+    every_neighbourhood: bool
+    neighbourhood_ids: frozenset[int]
+
+
+def viewer(user: User) -> Viewer:
+    return Viewer(
+        user_id=user.id,
+        organisation_id=user.organisation_id,
+        works_on_referrals=works_on_referrals(user),
+        every_neighbourhood=sees_every_neighbourhood(user),
+        neighbourhood_ids=led_neighbourhood_ids(user),
+    )
+
+
+def may_see_figures(seen: Viewer, neighbourhood_id: int | None) -> bool:
+    """A neighbourhood's figures: its leads and every admin."""
+    if seen.every_neighbourhood:
+        return True
+    return neighbourhood_id is not None and neighbourhood_id in seen.neighbourhood_ids
+
+
+class EventFacts(Protocol):
+    """The ids of a live event that the rules look at (partnership.live.relay.LiveEvent)."""
+
+    @property
+    def referral_id(self) -> int | None: ...
+    @property
+    def from_organisation_id(self) -> int | None: ...
+    @property
+    def to_organisation_id(self) -> int | None: ...
+    @property
+    def neighbourhood_id(self) -> int | None: ...
+
+
+def may_see_event(seen: Viewer, event: EventFacts) -> bool:
+    """A live event: the party organisations see the referral's; leads and admins learn
+    that their neighbourhoods' figures moved; capacity changes are directory data, open
+    to every signed-in user."""
+    if event.referral_id is None:
+        return True
+    if seen.works_on_referrals:
+        return seen.organisation_id in (event.from_organisation_id, event.to_organisation_id)
+    return may_see_figures(seen, event.neighbourhood_id)

@@ -14,6 +14,7 @@ import time_machine
 from flask.testing import FlaskClient
 
 from partnership import clock, create_app
+from partnership.auth import sessions
 from partnership.auth.passwords import hash_password
 from partnership.extensions import db
 from partnership.models import Neighbourhood, Organisation, Role, Sector, User
@@ -232,9 +233,12 @@ def partnership(app, password_hash) -> SimpleNamespace:
 
 def sign_in_as(client: Client, user: User) -> Client:
     """Sign a client in without a password round trip (sign-in itself has its own tests)."""
+    token = sessions.begin(user)
+    db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+        session[sessions.KEY] = token
     return client
 
 

@@ -12,11 +12,12 @@ from typing import Annotated, Literal
 from flask import jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
+from partnership.access import dashboard_neighbourhood
 from partnership.api import api
 from partnership.api.auth import api_user
 from partnership.api.openapi import ProblemDocument, documented
 from partnership.api.validation import query_args
-from partnership.dashboards import dashboard_neighbourhood, periods
+from partnership.dashboards import periods
 from partnership.dashboards.figures import dashboard_figures
 from partnership.dashboards.periods import PeriodError
 from partnership.dashboards.tables import RATE, Table, publish

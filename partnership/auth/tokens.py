@@ -26,10 +26,23 @@ def create_token(user: User, name: str) -> tuple[str, ApiToken]:
     return token, record
 
 
-def user_for_token(token: str) -> User | None:
-    """The active user a live, unrevoked token belongs to."""
+def _live_record(token: str) -> ApiToken | None:
+    """The token's record, if it is unrevoked and its user active."""
     record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if record is None or record.revoked_at is not None or not record.user.active:
+        return None
+    return record
+
+
+def token_still_valid(token: str) -> bool:
+    """For an open live stream's heartbeat: the same check as each call, with no write."""
+    return _live_record(token) is not None
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a live, unrevoked token belongs to."""
+    record = _live_record(token)
+    if record is None:
         return None
     now = clock.now()
     # To the minute is enough to see which tokens are in use, and spares a write per call.

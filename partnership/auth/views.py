@@ -1,8 +1,18 @@
 """Signing in and out."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
+from partnership.auth import sessions
 from partnership.auth.forms import ChangePasswordForm, SignInForm
 from partnership.auth.passwords import verify_password
 from partnership.auth.sign_in import Refusal, attempt_sign_in, set_password
@@ -18,15 +28,9 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def load_user(token: str) -> User | None:
-    """Sessions name the user and their session version: an older version is signed out."""
-    user_id, _, version = token.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
+def load_user(user_key: str) -> User | None:
+    """Only a session whose record is open, of an active user at the same session version."""
+    return sessions.signed_in_user(user_key, session.get(sessions.KEY))
 
 
 @auth.route("/sign-in", methods=["GET", "POST"])
@@ -39,7 +43,10 @@ def sign_in():
     if form.validate_on_submit():
         result = attempt_sign_in(form.email.data, form.password.data)
         if result.user:
+            token = sessions.begin(result.user)
+            db.session.commit()
             login_user(result.user)
+            session[sessions.KEY] = token
             return redirect(local_path(request.args.get("next")) or url_for("main.home"))
         refusal = result.refusal
         message = (
@@ -53,6 +60,11 @@ def sign_in():
 
 @auth.route("/sign-out", methods=["POST"])
 def sign_out():
+    """End this session's record, so that a copy of the cookie no longer works either, and
+    forget everything the cookie held."""
+    sessions.end(session.get(sessions.KEY))
+    db.session.commit()
+    session.clear()
     logout_user()
     flash("You have signed out", "success")
     return redirect(url_for("auth.sign_in"))

@@ -19,13 +19,13 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
-from partnership.access import requires_role
-from partnership.dashboards import (
+from partnership.access import (
     dashboard_neighbourhood,
     dashboard_neighbourhoods,
     may_see_dashboard,
-    periods,
+    requires_role,
 )
+from partnership.dashboards import periods
 from partnership.dashboards.charts import charts_for
 from partnership.dashboards.figures import dashboard_figures, headline_figures
 from partnership.dashboards.periods import PeriodError

@@ -1,9 +1,10 @@
 """The relay: one per process, from the events table to the open streams of that process.
 
 It reads new rows when a notice arrives and every POLL seconds in case one was lost, and
-hands each event, in id order, to every subscriber that may see it. On PostgreSQL ids are
-taken when a row is inserted, not when it commits, so a lower id can appear just after a
-higher one: the relay holds back past a gap until it fills or GAP_WAIT passes.
+hands each event, in id order, to every subscriber that may see it (partnership.access
+decides). On PostgreSQL ids are taken when a row is inserted, not when it commits, so a
+lower id can appear just after a higher one: the relay holds back past a gap until it
+fills or GAP_WAIT passes.
 """
 
 import logging
@@ -15,8 +16,9 @@ from dataclasses import dataclass, field
 from flask import Flask
 from sqlalchemy import func, select
 
+from partnership.access import Viewer, may_see_event
 from partnership.extensions import db
-from partnership.models import Event, Role
+from partnership.models import Event
 
 log = logging.getLogger(__name__)
 POLL = 1.0
@@ -54,27 +56,15 @@ class LiveEvent:
 
 @dataclass(eq=False)
 class Subscriber:
-    """One open stream: who is listening, and the queue the relay fills for them."""
+    """One open stream: who is listening (as the access rules see them), and the queue the
+    relay fills for them. The stream itself re-checks that its user may still listen."""
 
-    organisation_id: int
-    role: Role
-    neighbourhood_ids: frozenset[int]
+    viewer: Viewer
     queue: "queue.Queue[LiveEvent | None]" = field(default_factory=lambda: queue.Queue(QUEUE_SIZE))
     overflowed: bool = False
 
-    def may_see(self, event: LiveEvent) -> bool:
-        """DESIGN section 4, for live events."""
-        if event.referral_id is None:
-            return True  # capacity posts: directory data, open to every signed-in user
-        if self.role in (Role.CASEWORKER, Role.COORDINATOR):
-            return self.organisation_id in (event.from_organisation_id, event.to_organisation_id)
-        if self.role is Role.LEAD:
-            return event.neighbourhood_id in self.neighbourhood_ids
-        # Admins see every neighbourhood's figures, as counters only (see stream.payload).
-        return self.role is Role.ADMIN
-
     def offer(self, event: LiveEvent) -> None:
-        if not self.may_see(event):
+        if not may_see_event(self.viewer, event):
             return
         try:
             self.queue.put_nowait(event)

@@ -1,45 +1,47 @@
 """The Server-Sent Events stream at /live, for signed-in users and API tokens alike.
 
 A stream first replays from the database what the client missed (after `Last-Event-ID`),
-then passes on live events from the relay. It holds no database connection while idle
-and sets no cookies. Each event says what changed in ids and codes; pages fetch what they
-may show through their ordinary, permission-checked views.
+then passes on live events from the relay, each only if partnership.access lets its user
+see it. A stream belongs to a user and to the session (or API token) that opened it: at
+least once a heartbeat it checks, as every request does, that both may still be used, and
+ends when either may not (signed out, deactivated, password changed, token revoked). It
+holds no database connection while idle and sets no cookies. Each event says what changed
+in ids and codes; pages fetch what they may show through their ordinary,
+permission-checked views.
 """
 
 import json
+import logging
 import queue
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request, session
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
+from partnership import access
+from partnership.auth import sessions, tokens
 from partnership.extensions import db
 from partnership.live.relay import LiveEvent, Subscriber
-from partnership.models import Event, Role, User
+from partnership.models import Event, User
 from partnership.problems import Problem
 
+log = logging.getLogger(__name__)
 live = Blueprint("live", __name__)
 RETRY_MS = 2000
 REPLAY_LIMIT = 1000
-
-
-def _subscriber_for(user: User) -> Subscriber:
-    return Subscriber(
-        organisation_id=user.organisation_id,
-        role=user.role,
-        neighbourhood_ids=frozenset(n.id for n in user.neighbourhoods),
-    )
 
 
 def payload(subscriber: Subscriber, event: LiveEvent) -> tuple[str, dict]:
     """The event name and data this subscriber is sent for an event they may see."""
     if event.referral_id is None:
         return "capacity", {"service": event.service_id}
-    if subscriber.role in (Role.LEAD, Role.ADMIN):
+    if not subscriber.viewer.works_on_referrals:
         # Leads and admins learn only that a neighbourhood's figures moved.
         return "counter", {"neighbourhood": event.neighbourhood_id}
-    box = "inbox" if subscriber.organisation_id == event.to_organisation_id else "outbox"
+    box = "inbox" if subscriber.viewer.organisation_id == event.to_organisation_id else "outbox"
     return "referral", {
         "referral": event.referral_id,
         "kind": event.kind,
@@ -80,11 +82,17 @@ def _replay(subscriber: Subscriber, after: int, upto: int) -> list[LiveEvent]:
         select(Event).where(Event.id > after, Event.id <= upto).order_by(Event.id)
     )
     events = [LiveEvent.from_row(row) for row in rows]
-    return [event for event in events if subscriber.may_see(event)][-REPLAY_LIMIT:]
+    return [event for event in events if access.may_see_event(subscriber.viewer, event)][
+        -REPLAY_LIMIT:
+    ]
+
+
+def _bearer() -> bool:
+    return request.headers.get("Authorization", "").lower().startswith("bearer ")
 
 
 def _stream_user() -> User:
-    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+    if _bearer():
         from partnership.api.auth import authenticate
 
         authenticate()
@@ -94,6 +102,33 @@ def _stream_user() -> User:
     return current_user._get_current_object()
 
 
+def _still_signed_in_check() -> Callable[[], bool]:
+    """The test this stream repeats each heartbeat: the one every request makes, for the
+    API token or the signed-in session that opened it."""
+    if _bearer():
+        token = request.headers["Authorization"].partition(" ")[2].strip()
+        return lambda: tokens.token_still_valid(token)
+    user_key, session_token = current_user.get_id(), session.get(sessions.KEY)
+    return lambda: sessions.signed_in_user(user_key, session_token) is not None
+
+
+def _in_own_context(app: Flask, check: Callable[[], bool]) -> Callable[[], bool]:
+    """Run a check with a database session of its own, given back at once. If the database
+    cannot answer, the stream ends: the browser reconnects and replays what it missed."""
+
+    def run() -> bool:
+        with app.app_context():
+            try:
+                return check()
+            except SQLAlchemyError:
+                log.warning("live stream ended: its session could not be checked", exc_info=True)
+                return False
+            finally:
+                db.session.remove()
+
+    return run
+
+
 @live.route("/live")
 def stream():
     try:
@@ -101,7 +136,8 @@ def stream():
     except Problem as problem:
         return problem.response()
     relay = current_app.extensions["live_relay"]
-    subscriber = _subscriber_for(user)
+    subscriber = Subscriber(access.viewer(user))
+    still_signed_in = _in_own_context(current_app._get_current_object(), _still_signed_in_check())
     # Release this request's transaction first: on SQLite it holds the write lock, and
     # starting the relay reads from its own connection.
     db.session.commit()
@@ -112,6 +148,7 @@ def stream():
     heartbeat = current_app.config["LIVE_HEARTBEAT_SECONDS"]
 
     def events() -> Iterator[str]:
+        checked = time.monotonic()
         try:
             yield f"retry: {RETRY_MS}\n\n"
             if last is None:
@@ -121,8 +158,17 @@ def stream():
                 yield frame(subscriber, event)
             while True:
                 try:
-                    event = subscriber.queue.get(timeout=heartbeat)
+                    wait = max(0.0, checked + heartbeat - time.monotonic())
+                    event = subscriber.queue.get(timeout=wait)
                 except queue.Empty:
+                    event = None
+                if event is None or time.monotonic() - checked >= heartbeat:
+                    # Signed out, deactivated or revoked: the stream ends here, sending
+                    # nothing more. A busy stream checks as often as a quiet one.
+                    if not still_signed_in():
+                        return
+                    checked = time.monotonic()
+                if event is None:
                     yield ": heartbeat\n\n"
                     continue
                 if subscriber.overflowed:

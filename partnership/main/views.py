@@ -3,6 +3,7 @@
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
+from partnership import access
 from partnership.extensions import csrf
 from partnership.main import health
 from partnership.main import home as pages
@@ -24,7 +25,7 @@ def home():
     if user.role is Role.LEAD:
         return render_template(
             "views/main/home-lead.html",
-            overview=pages.neighbourhood_overview(user.neighbourhoods),
+            overview=pages.neighbourhood_overview(access.dashboard_neighbourhoods(user)),
         )
     services = organisation_services(user.organisation_id)
     return render_template(

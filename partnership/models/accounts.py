@@ -123,3 +123,21 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class SignedInSession(db.Model):
+    """One signed-in browser session, named by a random token kept in its session cookie.
+
+    Cookies are signed but kept by the browser, so a copy would outlive sign-out; this
+    record is what sign-out and deactivation end, and what the user loader and each live
+    stream check.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    ended_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

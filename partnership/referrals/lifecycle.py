@@ -16,8 +16,7 @@ from uuid import uuid4
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from partnership import clock, words
-from partnership.access import log_access
+from partnership import access, clock, words
 from partnership.extensions import db
 from partnership.models import (
     CLOSED_STATUSES,
@@ -122,7 +121,7 @@ def sides(user: User, referral: Referral) -> frozenset[Side]:
 
     Only caseworkers and coordinators act on referrals: leads and admins never do.
     """
-    if not sides_possible(user):
+    if not access.may_see_referral(user, referral):
         return frozenset()
     found = set()
     if user.organisation_id == referral.from_organisation_id:
@@ -134,7 +133,7 @@ def sides(user: User, referral: Referral) -> frozenset[Side]:
 
 def sides_possible(user: User) -> bool:
     """Whether the user's role ever acts on referrals (caseworkers and coordinators)."""
-    return user.has_role(Role.CASEWORKER)
+    return access.works_on_referrals(user)
 
 
 def allowed_actions(user: User, referral: Referral) -> list[Action]:
@@ -284,7 +283,9 @@ def _change(referral: Referral, values: dict) -> None:
 
 
 def _logged(user: User, referral: Referral, what: str) -> None:
-    log_access(user, referral.resident_id, AccessAction.CHANGE, what, referral_id=referral.id)
+    access.log_access(
+        user, referral.resident_id, AccessAction.CHANGE, what, referral_id=referral.id
+    )
 
 
 PAST = {

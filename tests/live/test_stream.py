@@ -7,6 +7,10 @@ import pytest
 from sqlalchemy import func, insert, select, text
 
 from partnership import clock
+from partnership.access import Viewer
+from partnership.admin import people
+from partnership.auth.sign_in import set_password
+from partnership.auth.tokens import create_token, revoke_token
 from partnership.extensions import db
 from partnership.live.relay import LiveEvent, Subscriber
 from partnership.models import Event, Role
@@ -82,40 +86,38 @@ def _event(**fields) -> LiveEvent:
     return LiveEvent(**values)
 
 
-@pytest.mark.parametrize(
-    ("organisation", "role", "neighbourhoods", "sees"),
-    [
-        (1, Role.CASEWORKER, (), True),  # referrer
-        (2, Role.COORDINATOR, (), True),  # recipient
-        (3, Role.CASEWORKER, (), False),  # not party
-        (3, Role.COORDINATOR, (), False),
-        (3, Role.ADMIN, (), True),  # admins: every neighbourhood's counters, never the case
-        (3, Role.LEAD, (7,), True),  # a lead of the neighbourhood: counters only
-        (3, Role.LEAD, (8,), False),
-    ],
-)
-def test_who_may_see_a_referral_event(organisation, role, neighbourhoods, sees):
-    subscriber = Subscriber(organisation, role, frozenset(neighbourhoods))
-    assert subscriber.may_see(_event()) is sees
+def _viewer(organisation: int, role: Role, neighbourhoods=()) -> Viewer:
+    """A viewer as partnership.access.viewer would make one for a user of this role."""
+    return Viewer(
+        user_id=1,
+        organisation_id=organisation,
+        works_on_referrals=role in (Role.CASEWORKER, Role.COORDINATOR),
+        every_neighbourhood=role is Role.ADMIN,
+        neighbourhood_ids=frozenset(neighbourhoods),
+    )
 
 
-def test_capacity_events_reach_everyone():
-    subscriber = Subscriber(99, Role.LEAD, frozenset())
-    assert subscriber.may_see(_event(referral_id=None, kind="capacity"))
+def test_the_relay_offers_a_subscriber_only_what_access_lets_them_see():
+    party = Subscriber(_viewer(1, Role.CASEWORKER))
+    outsider = Subscriber(_viewer(3, Role.CASEWORKER))
+    for subscriber in (party, outsider):
+        subscriber.offer(_event())
+    assert party.queue.get_nowait().id == 1
+    assert outsider.queue.empty()
 
 
 @pytest.mark.parametrize("role", [Role.LEAD, Role.ADMIN])
 def test_leads_and_admins_learn_only_that_counters_moved(role):
     from partnership.live.stream import payload
 
-    name, data = payload(Subscriber(2, role, frozenset({7})), _event())
+    name, data = payload(Subscriber(_viewer(2, role, {7})), _event())
     assert (name, data) == ("counter", {"neighbourhood": 7})
 
 
 def test_each_event_also_goes_by_a_name_of_its_own():
     from partnership.live.stream import frame
 
-    text = frame(Subscriber(1, Role.CASEWORKER, frozenset()), _event(id=5, referral_id=10))
+    text = frame(Subscriber(_viewer(1, Role.CASEWORKER)), _event(id=5, referral_id=10))
     names = [line.split(": ")[1] for line in text.splitlines() if line.startswith("event:")]
     ids = [line for line in text.splitlines() if line.startswith("id:")]
     assert names == ["referral", "referral-10"]
@@ -144,7 +146,7 @@ def test_the_relay_hands_out_in_id_order_and_waits_at_a_gap(app, partnership, mo
     relay = relay_module.Relay(app, RecordingBroker())
     relay.position = base
     relay._started = True  # poll by hand, no thread
-    subscriber = Subscriber(1, Role.CASEWORKER, frozenset())
+    subscriber = Subscriber(_viewer(1, Role.CASEWORKER))
     relay.subscribe(subscriber)
     _insert_event(base + 2)
     assert relay.poll() == 0  # base + 1 may still be committing
@@ -160,8 +162,16 @@ def test_the_relay_hands_out_in_id_order_and_waits_at_a_gap(app, partnership, mo
     assert subscriber.queue.get_nowait().id == base + 4
 
 
+def release_the_database() -> None:
+    """End the test's own transaction, as the client does before each request: the stream
+    checks its session with a connection of its own, and on SQLite a transaction left open
+    here would hold the write lock it waits for."""
+    db.session.commit()
+
+
 def read_frames(response, count: int, timeout: float = 5.0) -> list[dict]:
     """Read SSE frames (skipping comments) until `count` arrive or the timeout passes."""
+    release_the_database()
     frames, buffer, deadline = [], "", time.monotonic() + timeout
     chunks = iter(response.response)
     while len(frames) < count and time.monotonic() < deadline:
@@ -269,3 +279,140 @@ def test_a_savepoint_neither_publishes_early_nor_forgets_earlier_events(app, par
     assert broker.notices == []
     db.session.commit()
     assert broker.notices == [str(opened.id)]
+
+
+# A stream belongs to a user and to the session (or token) that opened it.
+
+HEARTBEAT = 0.3
+
+
+@pytest.fixture
+def heartbeat(app, monkeypatch) -> float:
+    monkeypatch.setitem(app.config, "LIVE_HEARTBEAT_SECONDS", HEARTBEAT)
+    return HEARTBEAT
+
+
+def _parse(text: str) -> list[dict]:
+    frames = []
+    for block in text.split("\n\n"):
+        fields = dict(
+            line.partition(": ")[::2] for line in block.splitlines() if not line.startswith(":")
+        )
+        if "event" in fields:
+            frames.append(fields)
+    return frames
+
+
+def drain(response, timeout: float) -> tuple[list[dict], bool]:
+    """Every frame until the stream ends (True) or `timeout` passes while it is still open."""
+    release_the_database()
+    text, chunks, deadline = "", iter(response.response), time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            text += next(chunks).decode()
+        except StopIteration:
+            return _parse(text), True
+    return _parse(text), False
+
+
+def _queued_for(app, user_id: int) -> bool:
+    relay = app.extensions["live_relay"]
+    # The relay hands an event to every subscriber in one pass: one queued means all are.
+    return any(
+        s.viewer.user_id == user_id and not s.queue.empty() for s in list(relay._subscribers)
+    )
+
+
+def _send_an_event_they_would_see(app, partnership, heartbeat, user) -> None:
+    """A referral from the caseworker's organisation moves on; wait until the relay has queued
+    it for each of the user's streams and a heartbeat has passed since they last checked."""
+    user_id = user.id
+    referral = factories.referral(partnership)
+    lifecycle.transition(referral, partnership.users[Role.COORDINATOR], Action.ACCEPT)
+    db.session.commit()  # and touch no row until the relay has read it (SQLite's write lock)
+    deadline = time.monotonic() + 10
+    while not _queued_for(app, user_id) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _queued_for(app, user_id), "the relay did not hand the event out"
+    time.sleep(heartbeat)
+
+
+def test_a_deactivated_users_quiet_stream_ends_within_one_heartbeat(app, partnership, heartbeat):
+    user = partnership.users[Role.CASEWORKER]
+    stream = open_stream(sign_in_as(app.test_client(), user))
+    assert read_frames(stream, 1)[0]["event"] == "resync"
+    people.deactivate(user)
+    db.session.commit()
+    deactivated = time.monotonic()
+    _, ended = drain(stream, timeout=5)
+    assert ended
+    assert time.monotonic() - deactivated < heartbeat + 0.5
+    stream.close()
+
+
+def test_a_deactivated_users_stream_is_sent_nothing_more(app, partnership, heartbeat):
+    user = partnership.users[Role.CASEWORKER]
+    stream = open_stream(sign_in_as(app.test_client(), user))
+    read_frames(stream, 1)
+    people.deactivate(user)
+    db.session.commit()
+    _send_an_event_they_would_see(app, partnership, heartbeat, user)
+    frames, ended = drain(stream, timeout=5)
+    assert ended
+    assert frames == []
+    stream.close()
+
+
+def test_signing_out_ends_that_sessions_stream_and_no_other(app, partnership, heartbeat):
+    user = partnership.users[Role.CASEWORKER]
+    laptop = sign_in_as(app.test_client(), user)
+    phone = sign_in_as(app.test_client(), user)
+    laptop_stream, phone_stream = open_stream(laptop), open_stream(phone)
+    read_frames(laptop_stream, 1), read_frames(phone_stream, 1)
+
+    assert laptop.post_form("/sign-out", form_page="/").status_code == 302
+    _send_an_event_they_would_see(app, partnership, heartbeat, user)
+
+    frames, ended = drain(laptop_stream, timeout=5)
+    assert ended and frames == []
+    frames, ended = drain(phone_stream, timeout=3 * heartbeat)
+    assert not ended
+    assert [f["event"] for f in frames][:1] == ["referral"]
+    laptop_stream.close(), phone_stream.close()
+
+
+def test_a_password_change_ends_the_users_other_streams(app, partnership, heartbeat):
+    user = partnership.users[Role.CASEWORKER]
+    stream = open_stream(sign_in_as(app.test_client(), user))
+    read_frames(stream, 1)
+    set_password(user, "a new password of my own", temporary=False)
+    db.session.commit()
+    _, ended = drain(stream, timeout=5)
+    assert ended
+    stream.close()
+
+
+def test_a_revoked_tokens_stream_ends(app, client, partnership, heartbeat):
+    token, record = create_token(partnership.users[Role.CASEWORKER], "integration")
+    db.session.commit()
+    stream = client.get("/live", headers={"Authorization": f"Bearer {token}"}, buffered=False)
+    assert stream.status_code == 200
+    read_frames(stream, 1)
+    _, ended = drain(stream, timeout=2 * heartbeat)
+    assert not ended  # still valid: the heartbeat check passes
+    revoke_token(record)
+    db.session.commit()
+    _, ended = drain(stream, timeout=5)
+    assert ended
+    stream.close()
+
+
+def test_a_stream_carries_on_while_its_session_is_good(app, partnership, heartbeat):
+    user = partnership.users[Role.CASEWORKER]
+    stream = open_stream(sign_in_as(app.test_client(), user))
+    read_frames(stream, 1)
+    _send_an_event_they_would_see(app, partnership, heartbeat, user)
+    frames, ended = drain(stream, timeout=3 * heartbeat)
+    assert not ended
+    assert frames[0]["event"] == "referral"
+    stream.close()

@@ -1,0 +1,71 @@
+"""Signed-in sessions, each with a record on the server.
+
+The session cookie is signed but kept by the browser, so a copy of it would outlive
+sign-out. Each sign-in therefore starts a record named by a random token that the cookie
+carries; sign-out and deactivation end it, and a session is honoured only while its record
+is open, its user active and its user's session version unchanged (a password change moves
+the version on). The user loader and every open live stream ask `signed_in_user`.
+"""
+
+import secrets
+
+from sqlalchemy import select, update
+
+from partnership import clock
+from partnership.extensions import db
+from partnership.models import User
+from partnership.models.accounts import SignedInSession
+
+KEY = "signed_in_session"  # the Flask session key holding the record's token
+
+
+def begin(user: User) -> str:
+    """Start a session record for the user; returns the token for their session cookie."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(SignedInSession(id=token, user_id=user.id))
+    return token
+
+
+def end(token: str | None) -> None:
+    """End one session: its cookie, and any copy of it, no longer signs anyone in."""
+    if isinstance(token, str):
+        db.session.execute(
+            update(SignedInSession)
+            .where(SignedInSession.id == token, SignedInSession.ended_at.is_(None))
+            .values(ended_at=clock.now())
+        )
+
+
+def end_all(user: User) -> None:
+    """End every session of the user (on deactivation)."""
+    db.session.execute(
+        update(SignedInSession)
+        .where(SignedInSession.user_id == user.id, SignedInSession.ended_at.is_(None))
+        .values(ended_at=clock.now())
+    )
+
+
+def signed_in_user(user_key: str, token: object) -> User | None:
+    """The user a session belongs to, while it may still be used; otherwise None.
+
+    `user_key` is Flask-Login's id for the user ("id:session version", see User.get_id)
+    and `token` the session record's token, both from the session cookie.
+    """
+    user_id, _, version = user_key.partition(":")
+    if not (isinstance(token, str) and _small_number(user_id) and _small_number(version)):
+        return None
+    return db.session.scalar(
+        select(User)
+        .join(SignedInSession, SignedInSession.user_id == User.id)
+        .where(
+            SignedInSession.id == token,
+            SignedInSession.ended_at.is_(None),
+            User.id == int(user_id),
+            User.active.is_(True),
+            User.session_version == int(version),
+        )
+    )
+
+
+def _small_number(text: str) -> bool:
+    return text.isdigit() and len(text) <= 9
