@@ -76,7 +76,7 @@ class Subscriber:
 class Relay:
     def __init__(self, app: Flask, broker):
         self.app, self.broker = app, broker
-        self.position: int | None = None  # every event up to here has been handed out
+        self.position = 0  # every event up to here has been handed out (set on start)
         self._subscribers: set[Subscriber] = set()
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -97,7 +97,7 @@ class Relay:
     def _newest_id(self) -> int:
         with self.app.app_context():
             try:
-                return db.session.scalar(select(func.coalesce(func.max(Event.id), 0)))
+                return db.session.scalar(select(func.coalesce(func.max(Event.id), 0))) or 0
             finally:
                 db.session.remove()
 

@@ -69,7 +69,7 @@ def frame(subscriber: Subscriber, event: LiveEvent) -> str:
 
 def newest_event_id() -> int:
     """Where a page's stream picks up: events after this one reach it live or by replay."""
-    return db.session.scalar(select(func.coalesce(func.max(Event.id), 0)))
+    return db.session.scalar(select(func.coalesce(func.max(Event.id), 0))) or 0
 
 
 def _last_event_id() -> int | None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from partnership import clock, words
 from partnership.columns import enum_column
 from partnership.extensions import db
+from partnership.models.base import Model
 from partnership.models.organisations import Neighbourhood, Organisation
 
 
@@ -41,7 +42,7 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     # Emails are stored lower-cased (checked by the database), so the unique constraint
     # is case-insensitive on PostgreSQL and SQLite alike.
@@ -93,7 +94,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
-class SignInLockout(db.Model):
+class SignInLockout(Model):
     """Failed sign-ins for an email address as typed, whether or not an account has it.
 
     Keyed by the typed address so that an unknown address locks exactly as a real one
@@ -108,7 +109,7 @@ class SignInLockout(db.Model):
     last_failed_at: Mapped[datetime | None]
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for integrations; only its SHA-256 is kept."""
 
     __tablename__ = "api_tokens"
@@ -125,7 +126,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class SignedInSession(db.Model):
+class SignedInSession(Model):
     """One signed-in browser session, named by a random token kept in its session cookie.
 
     Cookies are signed but kept by the browser, so a copy would outlive sign-out; this
