@@ -38,10 +38,6 @@ class Config:
     CACHE_TYPE: str | None = None
     CACHE_SECONDS = int(os.environ.get("CACHE_SECONDS", "60"))
     CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "partnership:cache:")
-    # How long other neighbourhoods' figures in a dashboard's comparison table may be kept.
-    DASHBOARD_COMPARISON_SECONDS = int(os.environ.get("DASHBOARD_COMPARISON_SECONDS", "60"))
-    # How long a service's 90-day response record may be kept for ranking suggestions.
-    DIRECTORY_RECORD_SECONDS = int(os.environ.get("DIRECTORY_RECORD_SECONDS", "60"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -72,8 +68,6 @@ class TestConfig(Config):
     TESTING = True
     REDIS_URL = None  # tests choose their broker explicitly
     CACHE_TYPE = "SimpleCache"  # in-process; a test that needs Redis asks for it
-    DASHBOARD_COMPARISON_SECONDS = 0  # every test counts afresh
-    DIRECTORY_RECORD_SECONDS = 0
     SECRET_KEY = "test-only-not-secret"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = True
