@@ -10,7 +10,8 @@ one Flask-Caching store (`partnership.extensions.cache`): Redis when REDIS_URL i
 every worker reads and forgets the same values; in-process otherwise (one worker).
 
 Keys: CACHE_KEY_PREFIX, then a fingerprint of the code and templates (a new release never
-reads what older code kept), the kind of value and a hash of what it depends on.
+reads what older code kept), the kind of value and a hash of what it depends on (for
+records, the service's id).
 
 Forgetting: figures (the comparison and the records) are also keyed by the *generation*, a
 random token kept in the cache. `forget_figures_if_changed` gives it a new one after a
