@@ -7,7 +7,7 @@ from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from partnership import errors, security, words
+from partnership import cache, errors, security, words
 from partnership.config import CONFIGS, INSTANCE, ROOT, ProductionConfig
 from partnership.database import configure_engine
 from partnership.extensions import csrf, db, htmx, limiter, login_manager, migrate
@@ -76,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
     htmx.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    cache.init_app(app)
 
     from govuk_frontend_wtf.main import WTFormsHelpers
 

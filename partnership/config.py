@@ -33,10 +33,11 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     LIVE_CHANNEL = os.environ.get("LIVE_CHANNEL", "partnership:events")
     LIVE_HEARTBEAT_SECONDS = 15.0
-    # How long other neighbourhoods' figures in a dashboard's comparison table may be kept.
-    DASHBOARD_COMPARISON_SECONDS = int(os.environ.get("DASHBOARD_COMPARISON_SECONDS", "60"))
-    # How long a service's 90-day response record may be kept for ranking suggestions.
-    DIRECTORY_RECORD_SECONDS = int(os.environ.get("DIRECTORY_RECORD_SECONDS", "60"))
+    # The shared cache (partnership/cache.py). CACHE_TYPE None: Redis when REDIS_URL is
+    # set, else in-process. CACHE_SECONDS: the longest anything is kept, changes or none.
+    CACHE_TYPE: str | None = None
+    CACHE_SECONDS = int(os.environ.get("CACHE_SECONDS", "60"))
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "partnership:cache:")
     # How many days a referral left part made is kept since its last answer.
     DRAFT_KEEP_DAYS = int(os.environ.get("DRAFT_KEEP_DAYS", "30"))
 
@@ -68,8 +69,7 @@ class TestConfig(Config):
     PARTNERSHIP_ENV = "test"
     TESTING = True
     REDIS_URL = None  # tests choose their broker explicitly
-    DASHBOARD_COMPARISON_SECONDS = 0  # every test counts afresh
-    DIRECTORY_RECORD_SECONDS = 0
+    CACHE_TYPE = "SimpleCache"  # in-process; a test that needs Redis asks for it
     SECRET_KEY = "test-only-not-secret"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = True

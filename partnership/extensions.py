@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_caching import Cache
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -37,3 +38,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = HTMX()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Shared by every worker; what it keeps and when it forgets: partnership/cache.py.
+cache = Cache()

@@ -2,14 +2,15 @@
 
 The GOV.UK macros are the costliest part of a busy page's template: a dashboard's period
 form and the inbox's filter panel took 10 to 13 ms of each request. Each depends only on
-what its caller puts in `key`, so once rendered it is kept, per process, for any request
-with the same key. A caller must put in the key everything the template reads.
+what its caller puts in `key`, so once rendered it is kept in the shared cache
+(partnership/cache.py) for any request with the same key. A caller must put in the key
+everything the template reads, and never anything a person typed freely.
 """
 
-from flask import current_app, render_template
+from flask import render_template
 from markupsafe import Markup
 
-KEPT = 512
+from partnership import cache
 
 
 def rendered(template: str, **context) -> Markup:
@@ -20,11 +21,4 @@ def rendered(template: str, **context) -> Markup:
 
 def rendered_once(key: tuple, template: str, **context) -> Markup:
     """`template` rendered with `context`, or the same rendering kept from before."""
-    kept = current_app.extensions.setdefault("rendered_fragments", {})
-    full_key = (template, *key)
-    found = kept.get(full_key)
-    if found is None:
-        if len(kept) >= KEPT:
-            kept.clear()
-        found = kept[full_key] = rendered(template, **context)
-    return found
+    return cache.kept_fragment((template, *key), lambda: rendered(template, **context))

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from partnership import clock, create_app
 from partnership.auth import sessions
 from partnership.auth.passwords import hash_password
-from partnership.extensions import db
+from partnership.extensions import cache, db
 from partnership.models import Neighbourhood, Organisation, Role, Sector, User
 from tests import pinned
 
@@ -158,10 +158,11 @@ def empty_database() -> None:
 
 @pytest.fixture
 def app(_app):
-    """The app with its context pushed; every table is emptied after the test."""
+    """The app with its context pushed; every table and the cache are emptied after the test."""
     with _app.app_context():
         yield _app
         empty_database()
+        cache.clear()  # emptied behind the sessions' backs, so nothing kept would know
         db.session.remove()
 
 

@@ -24,14 +24,12 @@ and service read the referrals through ix_referrals_neighbourhood_created, which
 PostgreSQL carries every column they use.
 """
 
-import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import current_app
 from sqlalchemy import Select, and_, case, func, literal_column, select, union_all
 
-from partnership import clock
+from partnership import cache, clock
 from partnership.dashboards.periods import Period
 from partnership.directory.record import _seconds_between
 from partnership.extensions import db
@@ -378,38 +376,24 @@ def all_neighbourhoods() -> list[Neighbourhood]:
     return list(db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.name)))
 
 
-_comparisons: dict[tuple, tuple[float, dict[int, Headline]]] = {}
-
-
-def _copied(figures: dict[int, Headline]) -> dict[int, Headline]:
-    """Copies, so that no page can change what another will read (deepcopy took 30 ms)."""
-    return {
-        key: replace(headline, no_suitable_service=dict(headline.no_suitable_service))
-        for key, headline in figures.items()
-    }
-
-
 def comparison_headlines(period: Period, ids: list[int], on: date, own: int) -> dict[int, Headline]:
-    """Every neighbourhood's headline figures for the comparison table, the others' kept
-    for a short while (DASHBOARD_COMPARISON_SECONDS) in this process.
+    """Every neighbourhood's headline figures for the comparison table, the others' kept in
+    the shared cache (partnership/cache.py) until a change to what they count.
 
     Over a million referrals the all-neighbourhood counts are most of a dashboard's time
     (about 220 ms for 12 weeks, 1.1 s for 52 on PostgreSQL), and every lead's dashboard
     asks the same question. The page's own neighbourhood is always counted afresh.
     """
-    seconds = current_app.config["DASHBOARD_COMPARISON_SECONDS"]
-    key = (period.start, period.end, on, tuple(ids))
-    now = time.monotonic()
-    kept = _comparisons.get(key)
-    if seconds and kept and now - kept[0] < seconds:
-        figures = _copied(kept[1])
+    counted_now = False
+
+    def count() -> dict[int, Headline]:
+        nonlocal counted_now
+        counted_now = True
+        return headlines(period, ids, on)
+
+    figures = cache.kept_figures("comparison", (period.start, period.end, on, tuple(ids)), count)
+    if not counted_now:
         figures.update(headlines(period, [own], on))
-        return figures
-    figures = headlines(period, ids, on)
-    if seconds:
-        if len(_comparisons) >= 64:
-            _comparisons.clear()
-        _comparisons[key] = (now, _copied(figures))
     return figures
 
 

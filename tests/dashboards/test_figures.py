@@ -14,7 +14,7 @@ from partnership import clock
 from partnership.dashboards.figures import dashboard_figures
 from partnership.dashboards.periods import Period, last_weeks
 from partnership.extensions import db
-from partnership.models import CapacityStatus, Sector
+from partnership.models import CapacityStatus, Role, Sector
 from tests import factories
 from tests.dashboards.conftest import (
     ELSEWHERE,
@@ -164,8 +164,8 @@ def test_a_dashboard_costs_the_same_few_queries_however_much_it_shows(northside)
     assert _queries_for(northside.north, last_weeks(52)) == few
 
 
-def test_the_comparison_keeps_other_neighbourhoods_briefly_but_counts_its_own_afresh(
-    app, monkeypatch
+def test_the_comparison_is_kept_until_what_it_counts_changes_but_counts_its_own_afresh(
+    partnership, monkeypatch
 ):
     from datetime import date
 
@@ -179,15 +179,21 @@ def test_the_comparison_keeps_other_neighbourhoods_briefly_but_counts_its_own_af
         return {i: figures.Headline(made=100 * len(calls) + i) for i in ids}
 
     monkeypatch.setattr(figures, "headlines", counted)
-    monkeypatch.setattr(figures, "_comparisons", {})
-    monkeypatch.setitem(app.config, "DASHBOARD_COMPARISON_SECONDS", 60)
-    period = Period(date(2026, 9, 1), date(2026, 11, 23))
-    first = figures.comparison_headlines(period, [1, 2, 3], date(2026, 11, 24), own=2)
+    period, on = Period(date(2026, 9, 1), date(2026, 11, 23)), date(2026, 11, 24)
+    first = figures.comparison_headlines(period, [1, 2, 3], on, own=2)
     first[1].made = -1  # a page changing what it was given changes nothing kept
-    second = figures.comparison_headlines(period, [1, 2, 3], date(2026, 11, 24), own=3)
+    second = figures.comparison_headlines(period, [1, 2, 3], on, own=3)
     assert calls == [[1, 2, 3], [3]]
     assert second[1].made == 101  # kept from the first count
     assert second[3].made == 203  # counted afresh
-    monkeypatch.setitem(app.config, "DASHBOARD_COMPARISON_SECONDS", 0)
-    figures.comparison_headlines(period, [1, 2, 3], date(2026, 11, 24), own=1)
+
+    # A commit that writes nothing counted (a user's name) keeps it ...
+    partnership.users[Role.LEAD].name = "Lee Renamed"
+    db.session.commit()
+    figures.comparison_headlines(period, [1, 2, 3], on, own=1)
+    assert calls[-1] == [1]
+    # ... one that writes what it counts (a referral) forgets it.
+    factories.referral(partnership)
+    db.session.commit()
+    figures.comparison_headlines(period, [1, 2, 3], on, own=1)
     assert calls[-1] == [1, 2, 3]

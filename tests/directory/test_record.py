@@ -199,29 +199,38 @@ def test_each_result_shows_who_runs_it_its_capacity_and_places(
     assert "Open</strong> Places available: 4." in food
 
 
-def test_records_are_kept_for_a_while_for_ranking_suggestions(
+def test_records_are_kept_for_ranking_suggestions_until_referrals_change(
     app, directory, make_service, make_referrals, monkeypatch
 ):
     from partnership.directory import record as records_module
 
-    monkeypatch.setitem(app.config, "DIRECTORY_RECORD_SECONDS", 60)
-    monkeypatch.setitem(app.extensions, "kept_response_records", {})
-    clock = [1000.0]
-    monkeypatch.setattr(records_module.time, "monotonic", lambda: clock[0])
+    counted = []
+    count = records_module.response_records
+
+    def counting(service_ids, **kw):
+        counted.append(sorted(service_ids))
+        return count(service_ids, **kw)
+
+    monkeypatch.setattr(records_module, "response_records", counting)
     quick, slow = make_service("Quick Pantry"), make_service("Slow Pantry")
     make_referrals(quick, accepted=5, response=HOURS)
-    db.session.commit()
 
-    kept = records_module.kept_response_records([quick.id])
-    assert kept[quick.id].answered == 5
-
-    # Five more answers: within the minute the kept record stands; a service not yet
-    # asked about is worked out afresh.
-    make_referrals(quick, declined=5, response=HOURS)
-    make_referrals(slow, accepted=5, response=HOURS)
-    db.session.commit()
-    clock[0] += 59
+    assert records_module.kept_response_records([quick.id])[quick.id].answered == 5
+    # Kept: only the service not asked about before is worked out.
     again = records_module.kept_response_records([quick.id, slow.id])
-    assert (again[quick.id].answered, again[slow.id].answered) == (5, 5)
-    clock[0] += 2
-    assert records_module.kept_response_records([quick.id])[quick.id].answered == 10
+    assert (again[quick.id].answered, again[slow.id].answered) == (5, 0)
+    assert counted == [[quick.id], [slow.id]]
+    # Capacity is not part of the record: a change to it keeps the records.
+    quick.capacity_status = CapacityStatus.LIMITED
+    db.session.commit()
+    records_module.kept_response_records([quick.id, slow.id])
+    assert len(counted) == 2
+
+    # Five more answers: every record is worked out afresh, together.
+    make_referrals(quick, declined=5, response=HOURS)
+    again = records_module.kept_response_records([quick.id, slow.id])
+    assert again[quick.id].answered == 10
+    assert counted[-1] == sorted([quick.id, slow.id])
+    # As of a given moment, always afresh.
+    records_module.kept_response_records([quick.id], clock.now())
+    assert counted[-1] == [quick.id]

@@ -280,8 +280,9 @@ def test_two_assigns_at_once_end_with_distinct_versions(app, partnership):
                 both_read.wait(timeout=10)
             try:
                 lifecycle.assign(found, user, assignee)
+                written = found.version  # before the commit expires it
                 db.session.commit()
-                results.append(found.version)
+                results.append(written)
             except lifecycle.Stale:
                 db.session.rollback()
                 results.append("stale")
