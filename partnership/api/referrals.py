@@ -17,6 +17,7 @@ from partnership.api.schemas import (
     MessageDocument,
     MessageIn,
     MessageList,
+    Party,
     ReferralDocument,
     ReferralIn,
     ReferralPage,
@@ -75,14 +76,14 @@ def summary_document(referral: Referral, user: User, holidays=None) -> dict:
         need=referral.need.slug,
         service_id=referral.to_service_id,
         service=referral.to_service.name,
-        referrer={
-            "organisation_id": referral.from_organisation_id,
-            "organisation": referral.from_organisation.name,
-        },
-        recipient={
-            "organisation_id": referral.to_organisation_id,
-            "organisation": referral.to_organisation.name,
-        },
+        referrer=Party(
+            organisation_id=referral.from_organisation_id,
+            organisation=referral.from_organisation.name,
+        ),
+        recipient=Party(
+            organisation_id=referral.to_organisation_id,
+            organisation=referral.to_organisation.name,
+        ),
         neighbourhood_id=referral.neighbourhood_id,
         decline_reason=referral.decline_reason.value if referral.decline_reason else None,
         outcome=referral.outcome.value if referral.outcome else None,

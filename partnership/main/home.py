@@ -1,5 +1,8 @@
 """What each role sees first when they sign in."""
 
+from collections.abc import Hashable, Mapping
+from typing import cast
+
 from sqlalchemy import func, or_, select
 
 from partnership.dashboards.suppression import count, withhold
@@ -70,7 +73,8 @@ def _published_referrals(counts: dict[ReferralStatus, int]) -> dict[str, int | s
         "active": sum(counts[s] for s in ACTIVE_STATUSES),
         "completed": counts[ReferralStatus.COMPLETED],
     }
-    hidden = withhold(cells)
+    # withhold only reads the keys; Mapping's key type is invariant, so name it as it takes them.
+    hidden = withhold(cast(Mapping[Hashable, int], cells))
     return {name: count(value, withheld=name in hidden) for name, value in cells.items()}
 
 

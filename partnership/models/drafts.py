@@ -11,10 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from partnership import clock
 from partnership.columns import BigIntId
-from partnership.extensions import db
+from partnership.models.base import Model
 
 
-class DraftReferral(db.Model):
+class DraftReferral(Model):
     __tablename__ = "draft_referrals"
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)

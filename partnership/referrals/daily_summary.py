@@ -15,8 +15,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from partnership.clock import LONDON
@@ -24,6 +25,8 @@ from partnership.extensions import db
 from partnership.models import DeclineReason, NeighbourhoodDay, Referral, ReferralStatus
 
 COUNTS = ("made", "accepted", "declined", "completed", "declined_for_capacity")
+# The model's Table, for a Core bulk insert (`__table__` is typed as any FromClause).
+NEIGHBOURHOOD_DAYS = db.metadata.tables[NeighbourhoodDay.__tablename__]
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,24 @@ def day_made(created_at: datetime) -> date:
     return created_at.astimezone(LONDON).date()
 
 
-def tally(referral: Referral) -> Tally | None:
+class Counted(Protocol):
+    """What `tally` reads: a Referral, or a row of just these columns (as `recount` selects)."""
+
+    @property
+    def neighbourhood_id(self) -> int: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def sent_at(self) -> datetime | None: ...
+    @property
+    def accepted_at(self) -> datetime | None: ...
+    @property
+    def status(self) -> ReferralStatus: ...
+    @property
+    def decline_reason(self) -> DeclineReason | None: ...
+
+
+def tally(referral: Counted) -> Tally | None:
     """What the referral adds to its day; None while it has not been sent (a draft counts
     nowhere). Takes a referral or a row with its columns."""
     if referral.sent_at is None:
@@ -144,10 +164,10 @@ def recount() -> int:
         days = _by_day((1, tally(referral)) for referral in referrals)
         if days:
             db.session.execute(
-                NeighbourhoodDay.__table__.insert(),
+                NEIGHBOURHOOD_DAYS.insert(),
                 [
                     {"neighbourhood_id": hood, "day": day, **values}
                     for (hood, day), values in days.items()
                 ],
             )
-    return db.session.scalar(select(db.func.count()).select_from(NeighbourhoodDay))
+    return db.session.execute(select(func.count()).select_from(NeighbourhoodDay)).scalar_one()

@@ -13,9 +13,10 @@ answer drops the later answers that depended on it.
 
 from copy import deepcopy
 from datetime import date, timedelta
+from typing import cast
 
 from flask import session
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 
 from partnership import clock
 from partnership.access import may_see_resident
@@ -102,10 +103,14 @@ def store(user: User, answers: dict) -> None:
     now = clock.now()
     row = _row(user)
     if row is not None:
-        changed = db.session.execute(
-            update(DraftReferral)
-            .where(DraftReferral.id == row.id)
-            .values(answers=deepcopy(answers), updated_at=now)
+        # An UPDATE gives a CursorResult, though Session.execute is typed as returning any Result.
+        changed = cast(
+            CursorResult,
+            db.session.execute(
+                update(DraftReferral)
+                .where(DraftReferral.id == row.id)
+                .values(answers=deepcopy(answers), updated_at=now)
+            ),
         )
         if changed.rowcount:
             return
@@ -152,7 +157,10 @@ def start(user: User, resident: Resident | None = None) -> dict:
 def remove_abandoned(days: int) -> int:
     """Delete drafts nobody has answered for `days` days; how many went."""
     cutoff = clock.now() - timedelta(days=days)
-    removed = db.session.execute(delete(DraftReferral).where(DraftReferral.updated_at < cutoff))
+    removed = cast(
+        CursorResult,
+        db.session.execute(delete(DraftReferral).where(DraftReferral.updated_at < cutoff)),
+    )
     return removed.rowcount
 
 

@@ -11,9 +11,10 @@ being already `requested` (a referral being made is a draft of its own, kept apa
 
 import enum
 from dataclasses import dataclass
+from typing import cast
 from uuid import uuid4
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from partnership import access, clock, words
@@ -268,15 +269,19 @@ def _change(referral: Referral, values: dict) -> None:
 
     Raises `Stale` when someone else's change got there first; nothing is written then.
     """
-    changed = db.session.execute(
-        update(Referral)
-        .where(
-            Referral.id == referral.id,
-            Referral.status == referral.status,
-            Referral.version == referral.version,
-        )
-        .values(version=Referral.version + 1, **values)
-        .execution_options(synchronize_session=False)
+    # An UPDATE gives a CursorResult, though Session.execute is typed as returning any Result.
+    changed = cast(
+        CursorResult,
+        db.session.execute(
+            update(Referral)
+            .where(
+                Referral.id == referral.id,
+                Referral.status == referral.status,
+                Referral.version == referral.version,
+            )
+            .values(version=Referral.version + 1, **values)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if changed != 1:
         raise Stale("Someone else changed this referral at the same moment: reload it")
@@ -504,6 +509,8 @@ def forward(
     if existing := _replayed(user, idempotency_key):
         return existing, False
     consent = referral.consent
+    # send() records a consent with every referral, so a declined one always has it.
+    assert consent is not None
     with db.session.begin_nested():
         _change(referral, {})
     new, is_new = send(

@@ -127,6 +127,14 @@ def _resident_numbered(value: str | None) -> Resident | None:
     return db.session.get(Resident, int(value))
 
 
+def _chosen(answers: dict) -> Resident:
+    """The draft's resident, whom `draft.validate` has checked this user may see."""
+    resident = db.session.get(Resident, answers["resident_id"])
+    if resident is None:
+        abort(404)
+    return resident
+
+
 def _shown(resident: Resident, what: str) -> None:
     log_access(current_user, resident.id, AccessAction.VIEW, what)
 
@@ -198,8 +206,10 @@ def _new_resident_page(step: str):
         if "resident_id" in answers and "new_resident" not in answers:
             # Added already, say by the first of two presses of "Add resident".
             return answers, _first_unanswered(answers)
-        step = draft.new_resident_step(answers)
-        return answers, redirect(_url(step, change=1) if _changing() else _url(step))
+        missing = draft.new_resident_step(answers)
+        # A new-resident page is out of reach only while an earlier one is unanswered.
+        assert missing is not None
+        return answers, redirect(_url(missing, change=1) if _changing() else _url(missing))
     return answers, None
 
 
@@ -404,7 +414,7 @@ def need():
 
 def _suggestions(answers: dict) -> list[Suggestion]:
     """Services for the need, the resident's neighbourhood and age, best first; not closed ones."""
-    chosen = db.session.get(Resident, answers["resident_id"])
+    chosen = _chosen(answers)
     found = suggest(
         answers["need_id"],
         chosen.neighbourhood_id,
@@ -425,7 +435,7 @@ def service():
     form = _form(ServiceForm, {"service": str(answers.get("service_id", ""))}).fill(suggestions)
     if form.validate_on_submit():
         if form.no_suitable_service():
-            chosen = db.session.get(Resident, answers["resident_id"])
+            chosen = _chosen(answers)
             unmet = record_unmet_need(
                 answers["need_id"], chosen.neighbourhood_id, current_user.organisation_id, chosen.id
             )
@@ -465,7 +475,7 @@ def details():
     answers, elsewhere = _referral_page("details")
     if elsewhere:
         return elsewhere
-    chosen = db.session.get(Resident, answers["resident_id"])
+    chosen = _chosen(answers)
     form = DetailsForm()
     if request.method == "GET":
         form.fill(draft.details_so_far(answers, chosen))
@@ -482,7 +492,7 @@ def details():
 
 
 def _check_page(answers: dict, *, problem: str | None = None, existing=None, status=200):
-    chosen = db.session.get(Resident, answers["resident_id"])
+    chosen = _chosen(answers)
     _shown(chosen, "check answers when making a referral")
     db.session.commit()
     form = SendForm(formdata=None, idempotency_key=uuid4().hex)
@@ -541,7 +551,7 @@ def send():
         if sent := _sent_with(key):
             return redirect(_url("sent", referral_id=sent.id))
         return _first_unanswered(answers)
-    chosen = db.session.get(Resident, answers["resident_id"])
+    chosen = _chosen(answers)
     # The resident's record changes with the referral, in the same commit.
     if changes := draft.resident_changes(answers, chosen):
         for field, value in changes.items():
@@ -595,7 +605,8 @@ def sent(referral_id: int):
     if referral_id > LARGEST_ID:
         abort(404)
     referral = referral_or_404(current_user, referral_id)
-    if referral.from_organisation_id != current_user.organisation_id:
+    # Only the organisation that sent it, and only once it has been sent.
+    if referral.from_organisation_id != current_user.organisation_id or referral.sent_at is None:
         abort(404)
     return render_template(
         "views/referrals/make-sent.html",

@@ -80,7 +80,8 @@ def _description(event, people: dict[int, str], references: dict[int, str]) -> s
     if event.kind == "completed" and detail.get("outcome") in words.OUTCOME:
         return f"Outcome: {words.OUTCOME[detail['outcome']]}"
     if event.kind == "assigned":
-        assignee = people.get(detail.get("assignee_id"))
+        assignee_id = detail.get("assignee_id")
+        assignee = people.get(assignee_id) if assignee_id is not None else None
         return f"Assigned to {assignee}" if assignee else "No one is assigned now"
     if event.kind == "sent" and detail.get("forwarded_from") in references:
         return f"Forwarded from {references[detail['forwarded_from']]}"
@@ -111,8 +112,8 @@ def timeline(referral: Referral) -> list[TimelineEntry]:
         ).all()
     )
     references = {}
-    if referral.forwarded_from_id:
-        references[referral.forwarded_from_id] = referral.forwarded_from.reference
+    if (earlier := referral.forwarded_from) is not None:
+        references[earlier.id] = earlier.reference
     return [
         TimelineEntry(
             title=words.event_words(event.kind),
@@ -187,7 +188,7 @@ def _page(
     )
 
     forms = {
-        action: failed if action is failed_action else action_form(action)
+        action: failed if failed is not None and action is failed_action else action_form(action)
         for action in lifecycle.allowed_actions(user, referral)
     }
     for form in forms.values():
@@ -240,7 +241,7 @@ def _page(
 def _refused(referral_id: int, refusal: Refused):
     """Show the page again saying why, with nothing of the refused change written."""
     db.session.rollback()
-    referral = db.session.get(Referral, referral_id)
+    referral = db.get_or_404(Referral, referral_id)
     return _page(
         referral,
         status=409 if isinstance(refusal, CONFLICTS) else 200,
@@ -375,7 +376,7 @@ def forward(referral_id: int):
     form = ForwardForm().fill(choices)
     status, problem, existing = 200, None, None
     if form.validate_on_submit():
-        service = db.session.get(Service, int(form.service.data))
+        service = db.get_or_404(Service, int(form.service.data))
         try:
             new, _ = lifecycle.forward(
                 found,
@@ -395,7 +396,7 @@ def forward(referral_id: int):
             flash(f"Referral sent to {service.name}", "success")
             return redirect(url_for(".referral", referral_id=new.id))
         db.session.rollback()
-        found = db.session.get(Referral, referral_id)
+        found = db.get_or_404(Referral, referral_id)
     log_access(
         current_user, found.resident_id, AccessAction.VIEW, "forward page", referral_id=found.id
     )

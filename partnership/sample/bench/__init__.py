@@ -186,9 +186,11 @@ def _analyse() -> None:
 
 
 def _harness_logins(made: dict, inbox_org: int) -> dict:
-    """Bench logins and tokens the harness uses, through the app's own token code."""
-    inbox_coordinator = db.session.get(User, made["coordinator"][inbox_org])
-    streams_user = db.session.get(User, made["caseworker"][inbox_org])
+    """Bench logins and tokens the harness uses, through the app's own token code.
+
+    The users were made by the bench data just before: `get_one` fails plainly if not."""
+    inbox_coordinator = db.session.get_one(User, made["coordinator"][inbox_org])
+    streams_user = db.session.get_one(User, made["caseworker"][inbox_org])
     tokens = {}
     for key, user in (("inbox_coordinator", inbox_coordinator), ("inbox_caseworker", streams_user)):
         tokens[key], _ = create_token(user, "bench")
@@ -196,9 +198,9 @@ def _harness_logins(made: dict, inbox_org: int) -> dict:
         "users": {
             "inbox_coordinator": inbox_coordinator.email,
             "inbox_caseworker": streams_user.email,
-            "referrer_caseworker": db.session.get(User, made["caseworker"][1]).email,
-            "lead": db.session.get(User, made["lead"][_busiest_neighbourhood()]).email,
-            "admin": db.session.get(User, made["admin"]).email,
+            "referrer_caseworker": db.session.get_one(User, made["caseworker"][1]).email,
+            "lead": db.session.get_one(User, made["lead"][_busiest_neighbourhood()]).email,
+            "admin": db.session.get_one(User, made["admin"]).email,
         },
         "tokens": tokens,
     }

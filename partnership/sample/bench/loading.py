@@ -147,13 +147,14 @@ UNMET_COLUMNS = [
 ]
 
 
+# The models' Tables, for Core statements (`__table__` is typed as any FromClause).
 TABLES = {
-    "referrals": (REFERRAL_COLUMNS, Referral.__table__),
-    "events": (EVENT_COLUMNS, Event.__table__),
-    "consents": (CONSENT_COLUMNS, Consent.__table__),
-    "messages": (MESSAGE_COLUMNS, Message.__table__),
-    "residents": (RESIDENT_COLUMNS, Resident.__table__),
-    "unmet_needs": (UNMET_COLUMNS, UnmetNeed.__table__),
+    "referrals": (REFERRAL_COLUMNS, db.metadata.tables[Referral.__tablename__]),
+    "events": (EVENT_COLUMNS, db.metadata.tables[Event.__tablename__]),
+    "consents": (CONSENT_COLUMNS, db.metadata.tables[Consent.__tablename__]),
+    "messages": (MESSAGE_COLUMNS, db.metadata.tables[Message.__tablename__]),
+    "residents": (RESIDENT_COLUMNS, db.metadata.tables[Resident.__tablename__]),
+    "unmet_needs": (UNMET_COLUMNS, db.metadata.tables[UnmetNeed.__tablename__]),
 }
 
 
@@ -169,14 +170,17 @@ class RealData(click.ClickException):
 
 def bench_state() -> tuple[int, int]:
     """(bench referrals, rows that are not bench data); refuses nothing, only counts."""
-    foreign = db.session.scalar(
-        select(func.count())
-        .select_from(Organisation)
-        .where(~Organisation.name.startswith(BENCH_ORG_PREFIX))
-    ) + db.session.scalar(
-        select(func.count()).select_from(User).where(~User.email.endswith(BENCH_EMAIL_DOMAIN))
+    foreign = (
+        db.session.execute(
+            select(func.count())
+            .select_from(Organisation)
+            .where(~Organisation.name.startswith(BENCH_ORG_PREFIX))
+        ).scalar_one()
+        + db.session.execute(
+            select(func.count()).select_from(User).where(~User.email.endswith(BENCH_EMAIL_DOMAIN))
+        ).scalar_one()
     )
-    referrals = db.session.scalar(select(func.count()).select_from(Referral))
+    referrals = db.session.execute(select(func.count()).select_from(Referral)).scalar_one()
     return referrals, foreign
 
 
@@ -220,10 +224,12 @@ class Writer:
             with self.raw.cursor() as cursor, cursor.copy(statement) as copy:
                 for row in rows:
                     if stamps:
-                        row = list(row)
+                        cells = list(row)
                         for i in stamps:
-                            row[i] = fmt(row[i])
-                    copy.write_row(row)
+                            cells[i] = fmt(cells[i])
+                        copy.write_row(cells)
+                    else:
+                        copy.write_row(row)
             return
         converted = []
         for row in rows:

@@ -302,7 +302,7 @@ def _story(rng: random.Random, sent: float, now: float, parties: Parties, casewo
     """Opened, then answered after a random delay (sooner when urgent), if before now."""
     from_user, to_user = parties.from_user, parties.to_user
     respond = sent + rng.expovariate(1.0 / ((0.6 if parties.urgent else 2.0) * DAY))
-    opened = sent + (respond - sent) * (0.1 + 0.8 * rng.random())
+    opened: float | None = sent + (respond - sent) * (0.1 + 0.8 * rng.random())
     if rng.random() < 0.1:
         opened = None  # answered without opening the page (e.g. from the inbox)
     story = Story(sent, [(sent, "sent", from_user, "draft", "requested", _DETAIL_EMPTY)])

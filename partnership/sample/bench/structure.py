@@ -186,7 +186,8 @@ def _users(
 ) -> tuple[list[dict], list[dict]]:
     """A caseworker and a coordinator per organisation, a lead per neighbourhood (at the
     council) and one admin: ids in that order, which the harness relies on."""
-    users, leads = [], []
+    users: list[dict] = []
+    leads: list[dict] = []
 
     def user(email: str, name: str, organisation_id: int, role: str) -> dict:
         users.append(
@@ -229,8 +230,10 @@ def _insert(
 ) -> None:
     """Every row of the structure, each service with its first capacity post."""
     execute = db.session.execute
-    execute(Neighbourhood.__table__.insert(), neighbourhoods)
-    execute(Organisation.__table__.insert(), organisations.rows)
+    # The models' Tables, for Core statements (`__table__` is typed as any FromClause).
+    tables = db.metadata.tables
+    execute(tables[Neighbourhood.__tablename__].insert(), neighbourhoods)
+    execute(tables[Organisation.__tablename__].insert(), organisations.rows)
     execute(
         organisation_neighbourhoods.insert(),
         [
@@ -239,9 +242,9 @@ def _insert(
             for h in hoods
         ],
     )
-    execute(User.__table__.insert(), users)
+    execute(tables[User.__tablename__].insert(), users)
     execute(lead_neighbourhoods.insert(), leads)
-    execute(Service.__table__.insert(), services.rows)
+    execute(tables[Service.__tablename__].insert(), services.rows)
     execute(
         service_needs.insert(),
         [{"service_id": i + 1, "need_id": n} for i, ns in enumerate(services.need) for n in ns],
@@ -255,7 +258,7 @@ def _insert(
         ],
     )
     execute(
-        CapacityUpdate.__table__.insert(),
+        tables[CapacityUpdate.__tablename__].insert(),
         [
             {
                 "id": s["id"],

@@ -4,7 +4,7 @@ the odd need with nowhere to go, in the proportions demand falls in practice."""
 import random
 from datetime import timedelta
 
-from partnership.models import CapacityStatus, Service, Urgency
+from partnership.models import CapacityStatus, Service, Urgency, User
 from partnership.sample.demo.lookup import Partnership
 from partnership.sample.demo.office_hours import sending_time
 from partnership.sample.demo.plans import (
@@ -44,7 +44,7 @@ def crowd_plans(person: Person, rng: random.Random, partnership: Partnership) ->
     count = rng.choices([1, 2, 3], weights=[70, 22, 8])[0]
     first = partnership.now - timedelta(days=rng.triangular(0, HISTORY_DAYS, 70))
     used: set[int] = set()
-    referrer = None
+    referrer: User | None = None
     for number in range(count):
         around = first + timedelta(days=0 if number == 0 else rng.uniform(3, 60))
         sent_at = sending_time(partnership, around, rng) if around < partnership.now else None
@@ -69,7 +69,7 @@ def crowd_plans(person: Person, rng: random.Random, partnership: Partnership) ->
             if not choices:
                 continue
             # Most people are referred on by the same worker each time.
-            if referrer not in choices or rng.random() < 0.3:
+            if referrer is None or referrer not in choices or rng.random() < 0.3:
                 referrer = weighted(rng, choices)
             urgency = Urgency.URGENT if rng.random() < 0.07 else Urgency.ROUTINE
             plan = make_plan(person, partnership, rng, need, service, referrer, urgency)

@@ -295,6 +295,8 @@ def tell(
     elif fate.answer == "withdraw":
         story.add("cancel", 20, 240, story.referrer, details=Details(note=rng.choice(WITHDRAWN)))
     elif fate.answer == "decline":
+        # Every declining fate names its reason (the draws and the showcase both do).
+        assert fate.reason is not None
         note = rng.choice(DECLINE_NOTES[fate.reason])
         details = Details(fate.reason, note=note)
         story.add("decline", 1, 12 if story.urgent else 48, story.recipient, details=details)
@@ -325,7 +327,9 @@ def _accepted(story: _Telling, fate: Fate, rng: random.Random) -> None:
             story.add("cancel", 24, 24 * 20, recipient, details=Details(note=note))
     elif not fate.start:
         if fate.outcome:
-            story.add("complete", 24 * low, 24 * high, recipient, details=_completion(fate, rng))
+            story.add(
+                "complete", 24 * low, 24 * high, recipient, details=_completion(fate.outcome, rng)
+            )
     else:
         story.add("start", 24, 24 * 10, recipient)
         if fate.hold:
@@ -333,8 +337,10 @@ def _accepted(story: _Telling, fate: Fate, rng: random.Random) -> None:
             if fate.resume:
                 story.add("resume", 24 * 7, 24 * 30, recipient)
         if fate.outcome and (not fate.hold or fate.resume):
-            story.add("complete", 24 * low, 24 * high, recipient, details=_completion(fate, rng))
+            story.add(
+                "complete", 24 * low, 24 * high, recipient, details=_completion(fate.outcome, rng)
+            )
 
 
-def _completion(fate: Fate, rng: random.Random) -> Details:
-    return Details(outcome=fate.outcome, note=rng.choice(OUTCOME_NOTES[fate.outcome]))
+def _completion(outcome: Outcome, rng: random.Random) -> Details:
+    return Details(outcome=outcome, note=rng.choice(OUTCOME_NOTES[outcome]))

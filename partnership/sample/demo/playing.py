@@ -132,11 +132,11 @@ def play(people: list[Person]) -> int:
         for number, plan in enumerate(plans)
         for index, step in enumerate(plan.steps)
     )
-    written: list[tuple[object, datetime]] = []
+    written: list[tuple[Dated, datetime]] = []
     now_playing: list[datetime] = []
 
     def date_it(_session, instance) -> None:
-        if isinstance(instance, tuple(DATED)):
+        if isinstance(instance, Dated):
             written.append((instance, now_playing[-1]))
 
     session = db.session()
@@ -159,7 +159,7 @@ def _play_step(plan: Plan, step: Step, at: datetime) -> None:
     if step.kind == "send":
         _send(plan, step)
         return
-    referral = plan.referral
+    referral = _referral(plan)
     if step.kind == "open":
         mark_opened(referral, step.actor)
         plan.stamps["opened_at"] = at
@@ -192,7 +192,7 @@ def _send(plan: Plan, step: Step) -> None:
     """Send (or forward) through the rules."""
     if plan.forwarded_from is not None:
         referral, _ = forward(
-            plan.forwarded_from.referral, step.actor, service=plan.service, summary=plan.summary
+            _referral(plan.forwarded_from), step.actor, service=plan.service, summary=plan.summary
         )
     else:
         referral, _ = send(
@@ -213,11 +213,25 @@ def _send(plan: Plan, step: Step) -> None:
     )
 
 
+def _referral(plan: Plan) -> Referral:
+    """The plan's referral, once sent."""
+    # Steps play in time order and a story's first step sends it (a forward's comes after
+    # the referral it forwards is declined), so its other steps find the referral made.
+    assert plan.referral is not None
+    return plan.referral
+
+
 # The rows the rules write, and the column that says when: each is dated with its step.
-DATED = {Event: "created_at", AccessLog: "at", Message: "created_at", Consent: "recorded_at"}
+Dated = Event | AccessLog | Message | Consent
+DATED: dict[type[Dated], str] = {
+    Event: "created_at",
+    AccessLog: "at",
+    Message: "created_at",
+    Consent: "recorded_at",
+}
 
 
-def _backdate(plans: list[Plan], written: list[tuple[object, datetime]]) -> None:
+def _backdate(plans: list[Plan], written: list[tuple[Dated, datetime]]) -> None:
     """Date every row the rules wrote as the story says, in a few bulk updates.
 
     `written` pairs each row the rules added with the time of the step that added it,
@@ -228,7 +242,7 @@ def _backdate(plans: list[Plan], written: list[tuple[object, datetime]]) -> None
     for row, at in written:
         model = type(row)
         changes[model].append({"id": row.id, DATED[model]: at})
-    changes[Referral] = [{"id": plan.referral.id, **plan.stamps} for plan in plans]
+    changes[Referral] = [{"id": _referral(plan).id, **plan.stamps} for plan in plans]
     for model, rows in changes.items():
         if rows:
             db.session.execute(update(model), rows)
