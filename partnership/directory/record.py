@@ -37,8 +37,9 @@ def capacity_words(service: Service) -> str:
             return "no places left"
         return places_words(service.places_available)
     if status is CapacityStatus.WAITLIST:
-        band = words.WAIT_BAND.get(service.wait_band)
-        return f"waiting list of {band}" if band else "waiting list"
+        if service.wait_band is None:
+            return "waiting list"
+        return f"waiting list of {words.WAIT_BAND[service.wait_band]}"
     return status.value
 
 
@@ -93,16 +94,17 @@ class ResponseRecord:
     @property
     def replies(self) -> str:
         """For example "usually replies in 1 day"; empty without enough data."""
-        if not self.enough_data:
+        if not self.enough_data or self.median_seconds is None:
             return ""
         return f"usually replies {reply_time_words(self.median_seconds)}"
 
     @property
     def accepts(self) -> str:
         """For example "accepts 80% of referrals"; empty without enough data."""
-        if not self.enough_data:
+        share = self.accepted_share
+        if share is None:
             return ""
-        return f"accepts {round(self.accepted_share * 100)}% of referrals"
+        return f"accepts {round(share * 100)}% of referrals"
 
     @property
     def summary(self) -> str:
@@ -120,15 +122,15 @@ def record_query(service_ids: Iterable[int] | Select, now: datetime) -> Select:
     """
     responded_at = func.coalesce(Referral.accepted_at, Referral.declined_at)
     seconds = _seconds_between(Referral.sent_at, responded_at)
-    per_service = {"partition_by": Referral.to_service_id}
+    per_service = Referral.to_service_id
     answered = (
         select(
             Referral.to_service_id.label("service_id"),
             seconds.label("seconds"),
-            func.row_number().over(order_by=seconds, **per_service).label("position"),
-            func.count().over(**per_service).label("answered"),
+            func.row_number().over(order_by=seconds, partition_by=per_service).label("position"),
+            func.count().over(partition_by=per_service).label("answered"),
             func.sum(case((Referral.accepted_at.is_not(None), 1), else_=0))
-            .over(**per_service)
+            .over(partition_by=per_service)
             .label("accepted"),
         )
         .where(

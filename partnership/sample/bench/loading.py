@@ -196,7 +196,7 @@ def empty_bench_tables() -> None:
 class Writer:
     """Bulk rows into one table: COPY on PostgreSQL, executemany on SQLite."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.postgresql = db.engine.dialect.name == "postgresql"
         self._days: dict[int, str] = {}
         self._hms = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400)]
