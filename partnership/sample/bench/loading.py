@@ -200,7 +200,9 @@ class Writer:
         self.postgresql = db.engine.dialect.name == "postgresql"
         self._days: dict[int, str] = {}
         self._hms = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400)]
+        self.raw = None
         if self.postgresql:
+            # psycopg's own connection, for COPY; the session's transaction holds it open.
             self.raw = db.session.connection().connection.driver_connection
 
     def _pg_ts(self, value: float | None) -> str | None:
@@ -218,7 +220,7 @@ class Writer:
             return
         columns, model_table = TABLES[table]
         stamps = _TS[table]
-        if self.postgresql:
+        if self.raw is not None:
             fmt = self._pg_ts
             statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
             with self.raw.cursor() as cursor, cursor.copy(statement) as copy:
