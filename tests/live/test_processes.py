@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from partnership import clock
 from partnership.auth.tokens import create_token
 from partnership.extensions import db
 from partnership.live.broker import RedisBroker
@@ -60,7 +61,10 @@ def test_with_redis_stopped_writes_succeed_and_a_reconnect_replays_what_was_miss
     monkeypatch.setitem(app.config, "LIVE_HEARTBEAT_SECONDS", 0.1)
     coordinator = partnership.users[Role.COORDINATOR]
     service = factories.service(partnership.pantry, places=5)
-    referrals = [factories.referral(partnership, to_service=service) for _ in range(3)]
+    # Opened already, so that each accept below writes one event.
+    referrals = [
+        factories.referral(partnership, to_service=service, opened_at=clock.now()) for _ in range(3)
+    ]
     db.session.commit()
     try:
         client = sign_in_as(app.test_client(), partnership.users[Role.CASEWORKER])
