@@ -11,10 +11,19 @@ from typing import Protocol
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import false, or_, select
+from sqlalchemy import and_, false, or_, select
 
 from partnership.extensions import db
-from partnership.models import AccessLog, Neighbourhood, Referral, Resident, Role, User
+from partnership.models import (
+    AccessLog,
+    Event,
+    Neighbourhood,
+    Referral,
+    Resident,
+    Role,
+    UnmetNeed,
+    User,
+)
 
 
 def requires_role(*roles: Role) -> Callable:
@@ -42,9 +51,38 @@ def may_manage_service(user: User, service) -> bool:
     return user.has_role(Role.COORDINATOR) and service.organisation_id == user.organisation_id
 
 
+# Caseworkers and coordinators handle cases; leads and admins never see personal data.
+ROLES_ON_REFERRALS = (Role.CASEWORKER, Role.COORDINATOR)
+
+
 def works_on_referrals(user: User) -> bool:
-    """Caseworkers and coordinators handle cases; leads and admins never see personal data."""
-    return user.has_role(Role.CASEWORKER)
+    return user.active and user.role in ROLES_ON_REFERRALS
+
+
+def works_on_referrals_clause():
+    """The same rule as a WHERE clause over users, for lists of people to choose from."""
+    return and_(User.active.is_(True), User.role.in_(ROLES_ON_REFERRALS))
+
+
+def party_events_clause(user: User):
+    """A WHERE clause for the timeline events of referrals the user's organisation is
+    party to; nothing for anyone who does not work on referrals."""
+    if not works_on_referrals(user):
+        return false()
+    org = user.organisation_id
+    return and_(
+        Event.referral_id.is_not(None),
+        or_(Event.from_organisation_id == org, Event.to_organisation_id == org),
+    )
+
+
+def may_see_unmet_need(user: User, unmet: UnmetNeed | None) -> bool:
+    """A recorded unmet need names its resident: only the organisation that recorded it."""
+    return (
+        unmet is not None
+        and works_on_referrals(user)
+        and unmet.recorded_by_organisation_id == user.organisation_id
+    )
 
 
 def may_see_referral(user: User, referral: Referral) -> bool:

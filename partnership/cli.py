@@ -239,10 +239,14 @@ def create_api_token(email, name):
 drafts_cli = click.Group("drafts", help="Referrals people started making.")
 
 
+# Ten years: far beyond any retention policy, and well inside what dates can count back.
+DRAFT_DAYS_AT_MOST = 3650
+
+
 @drafts_cli.command("remove-abandoned")
 @click.option(
     "--days",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=DRAFT_DAYS_AT_MOST),
     help="Remove drafts with no answer for this many days (default: DRAFT_KEEP_DAYS, 30).",
 )
 def remove_abandoned_drafts(days):
@@ -252,8 +256,8 @@ def remove_abandoned_drafts(days):
     from partnership.referrals.draft import remove_abandoned
 
     days = days or current_app.config["DRAFT_KEEP_DAYS"]
-    if days < 1:
-        _fail("DRAFT_KEEP_DAYS must be 1 or more")
+    if not 1 <= days <= DRAFT_DAYS_AT_MOST:
+        _fail(f"DRAFT_KEEP_DAYS must be from 1 to {DRAFT_DAYS_AT_MOST:,}")
     removed = remove_abandoned(days)
     db.session.commit()
     click.echo(

@@ -34,9 +34,10 @@ def _live_record(token: str) -> ApiToken | None:
     return record
 
 
-def token_still_valid(token: str) -> bool:
+def token_user(token: str) -> User | None:
     """For an open live stream's heartbeat: the same check as each call, with no write."""
-    return _live_record(token) is not None
+    record = _live_record(token)
+    return record.user if record is not None else None
 
 
 def user_for_token(token: str) -> User | None:

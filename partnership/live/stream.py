@@ -15,6 +15,7 @@ import logging
 import queue
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 
 from flask import Blueprint, Flask, Response, current_app, g, request, session
 from flask_login import current_user
@@ -102,14 +103,23 @@ def _stream_user() -> User:
     return current_user._get_current_object()
 
 
-def _still_signed_in_check() -> Callable[[], bool]:
+def _still_allowed_check(seen: access.Viewer) -> Callable[[], bool]:
     """The test this stream repeats each heartbeat: the one every request makes, for the
-    API token or the signed-in session that opened it."""
+    API token or the signed-in session that opened it, and the same access as when it
+    opened. A change of organisation, role or neighbourhoods ends the stream; the browser
+    reconnects under the new rules."""
+    who: Callable[[], User | None]
     if _bearer():
         token = request.headers["Authorization"].partition(" ")[2].strip()
-        return lambda: tokens.token_still_valid(token)
-    user_key, session_token = current_user.get_id(), session.get(sessions.KEY)
-    return lambda: sessions.signed_in_user(user_key, session_token) is not None
+        who = partial(tokens.token_user, token)
+    else:
+        who = partial(sessions.signed_in_user, current_user.get_id(), session.get(sessions.KEY))
+
+    def check() -> bool:
+        user = who()
+        return user is not None and access.viewer(user) == seen
+
+    return check
 
 
 def _in_own_context(app: Flask, check: Callable[[], bool]) -> Callable[[], bool]:
@@ -137,7 +147,9 @@ def stream():
         return problem.response()
     relay = current_app.extensions["live_relay"]
     subscriber = Subscriber(access.viewer(user))
-    still_signed_in = _in_own_context(current_app._get_current_object(), _still_signed_in_check())
+    still_signed_in = _in_own_context(
+        current_app._get_current_object(), _still_allowed_check(subscriber.viewer)
+    )
     # Release this request's transaction first: on SQLite it holds the write lock, and
     # starting the relay reads from its own connection.
     db.session.commit()

@@ -33,7 +33,6 @@ from partnership.models import (
     Referral,
     ReferralStatus,
     Resident,
-    Role,
     Service,
     Urgency,
     User,
@@ -352,8 +351,7 @@ def assign(
         raise Stale("The referral has changed since you loaded it: reload it and try again")
     if assignee is not None and (
         assignee.organisation_id != referral.to_organisation_id
-        or not assignee.active
-        or not assignee.has_role(Role.CASEWORKER)
+        or not access.works_on_referrals(assignee)
     ):
         raise Incomplete("Choose someone in your organisation who works on referrals")
     assignee_id = assignee.id if assignee else None

@@ -14,7 +14,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from partnership import clock
-from partnership.access import log_access, may_see_resident, referral_or_404, requires_role
+from partnership.access import (
+    log_access,
+    may_see_resident,
+    may_see_unmet_need,
+    referral_or_404,
+    requires_role,
+)
 from partnership.directory.suggestions import Suggestion, record_unmet_need, suggest
 from partnership.extensions import db
 from partnership.models import (
@@ -32,7 +38,7 @@ from partnership.models import (
     Urgency,
 )
 from partnership.referrals import draft, lifecycle
-from partnership.referrals.lifecycle import AlreadyOpen, ConsentGiven, Refused
+from partnership.referrals.lifecycle import AlreadyOpen, ConsentGiven, Refused, Side
 from partnership.referrals.make_forms import (
     NO,
     YES,
@@ -606,7 +612,7 @@ def sent(referral_id: int):
         abort(404)
     referral = referral_or_404(current_user, referral_id)
     # Only the organisation that sent it, and only once it has been sent.
-    if referral.from_organisation_id != current_user.organisation_id or referral.sent_at is None:
+    if Side.REFERRER not in lifecycle.sides(current_user, referral) or referral.sent_at is None:
         abort(404)
     return render_template(
         "views/referrals/make-sent.html",
@@ -619,6 +625,6 @@ def sent(referral_id: int):
 @requires_role(Role.CASEWORKER)
 def unmet_need(unmet_need_id: int):
     unmet = db.session.get(UnmetNeed, unmet_need_id) if unmet_need_id <= LARGEST_ID else None
-    if unmet is None or unmet.recorded_by_organisation_id != current_user.organisation_id:
+    if not may_see_unmet_need(current_user, unmet):
         abort(404)
     return render_template("views/referrals/make-unmet-need.html", unmet=unmet)

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, union_all, update
 from sqlalchemy.orm import aliased
 
-from partnership import clock, words
+from partnership import access, clock, words
 from partnership.access import works_on_referrals
 from partnership.extensions import db
 from partnership.models import Event, Organisation, Referral, User
@@ -24,10 +24,8 @@ BADGE_CAP = 100
 
 def _theirs(user: User) -> list:
     """Events on referrals the user's organisation is party to, not made by the user."""
-    organisation = user.organisation_id
     return [
-        Event.referral_id.is_not(None),
-        or_(Event.from_organisation_id == organisation, Event.to_organisation_id == organisation),
+        access.party_events_clause(user),
         or_(Event.actor_id.is_(None), Event.actor_id != user.id),
     ]
 

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
-from partnership import clock, words
+from partnership import access, clock, words
 from partnership.clock import LONDON
 from partnership.extensions import db
 from partnership.models import (
@@ -31,7 +31,6 @@ from partnership.models import (
     Organisation,
     Referral,
     ReferralStatus,
-    Role,
     Service,
     Urgency,
     User,
@@ -179,8 +178,7 @@ def filter_choices(user: User) -> FilterChoices:
         select(User.id, User.name)
         .where(
             User.organisation_id == user.organisation_id,
-            User.active.is_(True),
-            User.role.in_((Role.CASEWORKER, Role.COORDINATOR)),
+            access.works_on_referrals_clause(),
             User.id != user.id,
         )
         .order_by(User.name)

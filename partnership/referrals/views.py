@@ -13,7 +13,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from partnership import clock, words
+from partnership import access, clock, words
 from partnership.access import log_access, may_see_referral, referral_or_404, requires_role
 from partnership.clock import LONDON
 from partnership.directory.suggestions import Suggestion, suggest
@@ -135,8 +135,7 @@ def _assignable(referral: Referral) -> list[User]:
             select(User)
             .where(
                 User.organisation_id == referral.to_organisation_id,
-                User.active,
-                User.role.in_([Role.CASEWORKER, Role.COORDINATOR]),
+                access.works_on_referrals_clause(),
             )
             .order_by(User.name, User.id)
         )

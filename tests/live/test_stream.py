@@ -416,3 +416,20 @@ def test_a_stream_carries_on_while_its_session_is_good(app, partnership, heartbe
     assert not ended
     assert frames[0]["event"] == "referral"
     stream.close()
+
+
+@pytest.mark.parametrize("change", ["organisation", "role"])
+def test_a_stream_ends_when_the_users_access_changes(app, partnership, heartbeat, change):
+    """An admin moves the user to another organisation, or makes them a lead: the stream
+    opened under the old rules ends, and the browser reconnects under the new ones."""
+    user = partnership.users[Role.CASEWORKER]
+    stream = open_stream(sign_in_as(app.test_client(), user))
+    read_frames(stream, 1)
+    if change == "organisation":
+        user.organisation = partnership.pantry
+    else:
+        user.role = Role.LEAD
+    db.session.commit()
+    _, ended = drain(stream, timeout=5)
+    assert ended
+    stream.close()
