@@ -83,6 +83,8 @@ EVENT = {
     "message": "Message sent",
 }
 CONSENT_GIVER = {"resident": "The resident", "representative": "Someone acting for them"}
+# Whether the receiving organisation has opened a sent referral, in the referrer's outbox.
+NOT_OPENED = "Not opened yet"
 
 # Residents
 

@@ -20,7 +20,7 @@ from typing import Protocol
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from partnership.clock import LONDON
+from partnership import clock
 from partnership.extensions import db
 from partnership.models import DeclineReason, NeighbourhoodDay, Referral, ReferralStatus
 
@@ -44,7 +44,7 @@ class Tally:
 
 def day_made(created_at: datetime) -> date:
     """The UK day a referral was made, the day the dashboards count it on."""
-    return created_at.astimezone(LONDON).date()
+    return clock.uk_date(created_at)
 
 
 class Counted(Protocol):

@@ -421,7 +421,7 @@ class DetailsForm(FlaskForm):
 class SendForm(FlaskForm):
     """The check answers page's button; the key makes a second press send nothing more."""
 
-    idempotency_key = HiddenField(validators=[DataRequired()])
+    idempotency_key = HiddenField(validators=[DataRequired(), Length(max=64)])
     submit = SubmitField("Send referral", widget=GovSubmitInput())
 
 

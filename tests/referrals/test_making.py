@@ -991,3 +991,13 @@ def test_an_id_that_cannot_be_a_resident_is_not_found(world, journey, number):
     assert journey.post("/resident", {"resident_id": number}).status_code == 404
     assert journey.get(f"/sent/{number}").status_code == 404
     assert journey.get(f"/no-suitable-service/{number}").status_code == 404
+
+
+def test_an_overlong_send_key_goes_back_to_check_and_sends_nothing(world, journey):
+    """The key's column holds 64 characters: a longer one is refused by the form, never
+    by the database (a 500 on PostgreSQL)."""
+    journey.to_check(world.ann, world.food, world.parcels)
+    response = journey.send("a" * 65)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{NEW}/check"
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
