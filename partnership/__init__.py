@@ -6,11 +6,21 @@ from flask import Flask, g, redirect, request, url_for
 from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from partnership import cache, errors, security, words
+from partnership.columns import LARGEST_ID
 from partnership.config import CONFIGS, INSTANCE, ROOT, ProductionConfig
 from partnership.database import configure_engine
 from partnership.extensions import csrf, db, htmx, limiter, login_manager, migrate
+
+
+class IdConverter(IntegerConverter):
+    """Every `<int:…>` in a URL is a row's id: a number from 1 to 2³¹ − 1, which every id
+    column holds on both databases. Anything larger is 404 here, never a database error."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        super().__init__(url_map, min=1, max=LARGEST_ID)
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
@@ -28,6 +38,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     )
     app.config.from_object(config_class)
     app.config.update(overrides)
+    app.url_map.converters["int"] = IdConverter
     if config_class is ProductionConfig:
         # Flask's documented way to wrap the WSGI app; mypy objects to assigning a method.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]

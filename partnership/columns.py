@@ -8,6 +8,9 @@ from sqlalchemy.types import TypeDecorator
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+# The largest id any id column holds on both databases (PostgreSQL's INTEGER); ids typed
+# into URLs and forms are checked against it, so a larger one is "not found", not an error.
+LARGEST_ID = 2**31 - 1
 
 
 class UTCDateTime(TypeDecorator):

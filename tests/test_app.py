@@ -5,6 +5,7 @@ import re
 import pytest
 
 from partnership import create_app
+from partnership.models import Role
 
 
 def test_production_refuses_to_start_without_secret_key_and_database(monkeypatch):
@@ -124,3 +125,20 @@ def test_production_starts_with_a_real_secret_in_a_fresh_process(tmp_path):
     )
     assert refused.returncode != 0
     assert "SECRET_KEY must be a random value" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/referrals/2147483648",
+        "/referrals/99999999999999999999999/messages",
+        "/referrals/0/timeline",
+        "/api/v1/referrals/2147483648",
+        "/neighbourhoods/9223372036854775808/dashboard",
+        "/referrals/new/sent/2147483648",
+    ],
+)
+def test_an_id_no_column_can_hold_is_not_found_not_an_error(app, as_role, path):
+    """Ids in URLs stop at 2³¹ − 1, which every id column holds on both databases."""
+    for role in (Role.CASEWORKER, Role.ADMIN):
+        assert as_role(role).get(path).status_code == 404

@@ -21,6 +21,7 @@ from partnership.access import (
     referral_or_404,
     requires_role,
 )
+from partnership.columns import LARGEST_ID
 from partnership.directory.suggestions import Suggestion, record_unmet_need, suggest
 from partnership.extensions import db
 from partnership.models import (
@@ -65,7 +66,6 @@ from partnership.referrals.views import age_on
 making = Blueprint("making", __name__, url_prefix="/referrals/new")
 
 SUGGESTIONS = 20
-LARGEST_ID = 2**31 - 1
 
 
 # Moving between the pages
@@ -608,8 +608,6 @@ def send():
 @making.route("/sent/<int:referral_id>")
 @requires_role(Role.CASEWORKER)
 def sent(referral_id: int):
-    if referral_id > LARGEST_ID:
-        abort(404)
     referral = referral_or_404(current_user, referral_id)
     # Only the organisation that sent it, and only once it has been sent.
     if Side.REFERRER not in lifecycle.sides(current_user, referral) or referral.sent_at is None:
@@ -624,7 +622,7 @@ def sent(referral_id: int):
 @making.route("/no-suitable-service/<int:unmet_need_id>")
 @requires_role(Role.CASEWORKER)
 def unmet_need(unmet_need_id: int):
-    unmet = db.session.get(UnmetNeed, unmet_need_id) if unmet_need_id <= LARGEST_ID else None
+    unmet = db.session.get(UnmetNeed, unmet_need_id)
     if not may_see_unmet_need(current_user, unmet):
         abort(404)
     return render_template("views/referrals/make-unmet-need.html", unmet=unmet)
