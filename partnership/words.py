@@ -119,6 +119,19 @@ WAIT_BAND = {
     "over-3-months": "over 3 months",
 }
 
+# Dashboards: the headline figures, as the counters, tables and CSV name them.
+FIGURE = {
+    "made": "Referrals made",
+    "accepted": "Accepted",
+    "declined": "Declined",
+    "completed": "Completed",
+    "acceptance_rate": "Acceptance rate",
+    "median_days_to_accept": "Median days to accept",
+    "median_days_to_complete": "Median days to complete",
+    "overdue_now": "Overdue now",
+    "unmet_need": "Unmet need",
+}
+
 # Organisations and people
 
 SECTOR = {

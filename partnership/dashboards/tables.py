@@ -32,6 +32,11 @@ class Column:
     kind: str = COUNT
 
 
+def figure(key: str, kind: str = COUNT) -> Column:
+    """A column of one of the headline figures, named as everywhere else."""
+    return Column(key, words.FIGURE[key], kind)
+
+
 @dataclass(frozen=True)
 class Table:
     """A published table. Rows are dicts keyed by column key; they may carry ids besides
@@ -49,15 +54,15 @@ class Table:
 
 
 HEADLINE_COLUMNS = (
-    Column("made", "Referrals made"),
-    Column("accepted", "Accepted"),
-    Column("declined", "Declined"),
-    Column("completed", "Completed"),
-    Column("acceptance_rate", "Acceptance rate", RATE),
-    Column("median_days_to_accept", "Median days to accept", DAYS),
-    Column("median_days_to_complete", "Median days to complete", DAYS),
-    Column("overdue_now", "Overdue now"),
-    Column("unmet_need", "Unmet need"),
+    figure("made"),
+    figure("accepted"),
+    figure("declined"),
+    figure("completed"),
+    figure("acceptance_rate", RATE),
+    figure("median_days_to_accept", DAYS),
+    figure("median_days_to_complete", DAYS),
+    figure("overdue_now"),
+    figure("unmet_need"),
 )
 HEADLINE_COUNTS = ("made", "accepted", "declined", "completed", "overdue_now", "unmet_need")
 WEEK_COUNTS = ("made", "accepted", "declined", "completed")
@@ -181,10 +186,10 @@ def _weekly(figures: Figures, cells: _Cells):
             "Referrals made each week, and how many of them were accepted, declined and completed",
             (
                 Column("week_starting", "Week starting", DATE),
-                Column("made", "Referrals made"),
-                Column("accepted", "Accepted"),
-                Column("declined", "Declined"),
-                Column("completed", "Completed"),
+                figure("made"),
+                figure("accepted"),
+                figure("declined"),
+                figure("completed"),
             ),
             tuple(rows),
             {"week_starting": "Total"} | {name: cells[_h(name)] for name in WEEK_COUNTS},
@@ -208,7 +213,7 @@ def _by_need(flows: list[Flow], cells: _Cells):
         return Table(
             "demand-by-need",
             "Referrals made by need",
-            (Column("need", "Need", TEXT), Column("made", "Referrals made")),
+            (Column("need", "Need", TEXT), figure("made")),
             tuple(_shown_first(rows, "made", "need")),
             {"need": "All needs", "made": cells[_h("made")]},
         )
@@ -241,7 +246,7 @@ def _by_sector(flows: list[Flow], cells: _Cells, made_total: int):
             "Referrals made by the sector of the receiving organisation",
             (
                 Column("sector", "Receiving sector", TEXT),
-                Column("made", "Referrals made"),
+                figure("made"),
                 Column("share", "Share of referrals", RATE),
             ),
             tuple(rows),
@@ -310,7 +315,7 @@ def _busiest(flows: list[Flow], cells: _Cells):
             (
                 Column("service", "Service", TEXT),
                 Column("organisation", "Organisation", TEXT),
-                Column("made", "Referrals made"),
+                figure("made"),
             ),
             tuple(rows),
             {"service": "All services", "made": cells[_h("made")]},
