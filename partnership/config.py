@@ -41,6 +41,9 @@ class Config:
     # How many days a referral left part made is kept since its last answer.
     DRAFT_KEEP_DAYS = int(os.environ.get("DRAFT_KEEP_DAYS", "30"))
 
+    # No form or API body needs more: a larger one is refused with 413 before it is read.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

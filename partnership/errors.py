@@ -1,8 +1,9 @@
 """Error pages in the service's own style, and problem+json for the machine interfaces."""
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from partnership.inputs import HostileInput
 from partnership.problems import problem
 
 
@@ -14,6 +15,20 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def form_expired(_error):
         return render_template("errors/400.html"), 400
+
+    @app.errorhandler(HostileInput)
+    def hostile_input(error):
+        if _for_machines():
+            return problem(400, "Bad request", error.description)
+        return render_template("errors/refused.html", message=error.description), 400
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        limit = f"{current_app.config['MAX_CONTENT_LENGTH'] // 1024:,} KB"
+        message = f"The request was larger than {limit}. Nothing was saved."
+        if _for_machines():
+            return problem(413, "Request too large", message)
+        return render_template("errors/refused.html", message=message), 413
 
     @app.errorhandler(404)
     def not_found(_error):

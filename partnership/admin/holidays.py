@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from partnership.extensions import db
+from partnership.inputs import whole_number
 from partnership.models import BankHoliday
 
 MAX_NAME = 120
@@ -38,7 +39,7 @@ def holidays_by_year() -> list[Year]:
 
 def _number(text: str) -> int | None:
     text = (text or "").strip()
-    return int(text) if text.isdigit() else None
+    return whole_number(text)
 
 
 def check_holiday(day: str, month: str, year: str, name: str) -> tuple[date, str]:

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from partnership import clock
 from partnership.extensions import db
+from partnership.inputs import whole_number
 from partnership.models import User
 from partnership.models.accounts import SignedInSession
 
@@ -68,4 +69,4 @@ def signed_in_user(user_key: str, token: object) -> User | None:
 
 
 def _small_number(text: str) -> bool:
-    return text.isdigit() and len(text) <= 9
+    return len(text) <= 9 and whole_number(text) is not None

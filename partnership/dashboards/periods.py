@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from partnership import clock
+from partnership.inputs import whole_number
 
 WEEK_CHOICES = (4, 12, 52)
 DEFAULT_WEEKS = 12
@@ -75,7 +76,7 @@ class PeriodError(ValueError):
 
 def _number(text: str) -> int | None:
     text = text.strip()
-    return int(text) if text.isdigit() and len(text) <= 4 else None
+    return whole_number(text) if len(text) <= 4 else None
 
 
 def iso_date(text: str) -> date | None:

@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from partnership import access
 from partnership.auth import sessions, tokens
 from partnership.extensions import db
+from partnership.inputs import whole_number
 from partnership.live.relay import LiveEvent, Subscriber
 from partnership.models import Event, User
 from partnership.problems import Problem
@@ -75,7 +76,7 @@ def newest_event_id() -> int:
 
 def _last_event_id() -> int | None:
     raw = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
-    return int(raw) if raw and raw.isdigit() else None
+    return whole_number(raw)
 
 
 def _replay(subscriber: Subscriber, after: int, upto: int) -> list[LiveEvent]:

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from partnership import words
 from partnership.forms import strip
+from partnership.inputs import whole_number
 from partnership.models import DeclineReason, Outcome
 from partnership.referrals.lifecycle import Action, Details
 from partnership.referrals.messages import MAX_MESSAGE
@@ -56,8 +57,7 @@ class ActionForm(FlaskForm):
         return Details()
 
     def expected_version(self) -> int | None:
-        value = self.version.data or ""
-        return int(value) if value.isdigit() else None
+        return whole_number(self.version.data)
 
 
 class DeclineForm(ActionForm):

@@ -41,6 +41,7 @@ from wtforms.validators import (
 
 from partnership import words
 from partnership.forms import strip
+from partnership.inputs import whole_number
 from partnership.models import ConsentGiver, ContactMethod, Urgency
 from partnership.referrals.residents import clean_nhs_number, valid_nhs_number
 
@@ -156,7 +157,7 @@ class MemorableDateField(Field):
         ]
         if missing:
             raise ValueError(f"{self.what} must include a {' and '.join(missing)}")
-        if not all(part.isdigit() for part in parts):
+        if not all(whole_number(part) is not None for part in parts):
             raise ValueError(f"{self.what} must be a real date")
         day, month, year = (int(part) for part in parts)
         if len(parts[2]) != 4:
@@ -201,7 +202,7 @@ class NhsNumberForm(FlaskForm):
         number = clean_nhs_number(field.data)
         if number is None:
             return
-        if not number.isdigit():
+        if whole_number(number) is None:
             raise ValidationError("NHS number must only include numbers, like 943 476 5919")
         if len(number) != 10:
             raise ValidationError("NHS number must be 10 digits, like 943 476 5919")

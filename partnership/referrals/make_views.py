@@ -24,6 +24,7 @@ from partnership.access import (
 from partnership.columns import LARGEST_ID
 from partnership.directory.suggestions import Suggestion, record_unmet_need, suggest
 from partnership.extensions import db
+from partnership.inputs import whole_number
 from partnership.models import (
     AccessAction,
     CapacityStatus,
@@ -127,10 +128,10 @@ def _change_link(step: str, what: str) -> dict:
 
 def _resident_numbered(value: str | None) -> Resident | None:
     """The resident whose id was sent, if it is one; anything else finds no one."""
-    value = value or ""
-    if not value.isdigit() or int(value) > LARGEST_ID:
+    number = whole_number(value)
+    if number is None or number > LARGEST_ID:
         return None
-    return db.session.get(Resident, int(value))
+    return db.session.get(Resident, number)
 
 
 def _chosen(answers: dict) -> Resident:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from partnership import access, clock, words
 from partnership.clock import LONDON
 from partnership.extensions import db
+from partnership.inputs import whole_number
 from partnership.models import (
     ACTIVE_STATUSES,
     CLOSED_STATUSES,
@@ -267,8 +268,8 @@ DEFAULT_DESCENDING = {"sent": True, "urgency": True, "activity": True}
 
 
 def choose_page(args: Mapping[str, str]) -> int:
-    value = args.get("page", "")
-    return int(value) if value.isdigit() and 0 < int(value) < 1_000_000 else 1
+    value = whole_number(args.get("page"))
+    return value if value is not None and 0 < value < 1_000_000 else 1
 
 
 def _ordered(column, descending: bool):

@@ -7,6 +7,7 @@ from sqlalchemy import and_, func, or_, select
 
 from partnership.access import visible_residents_clause
 from partnership.extensions import db
+from partnership.inputs import whole_number
 from partnership.models import Resident, User
 
 
@@ -72,7 +73,11 @@ def find_residents(user: User, words: str, *, limit: int = 20) -> list[Resident]
         ]
     )
     digits = clean_nhs_number(words) or ""
-    condition = or_(Resident.nhs_number == digits, every_word) if digits.isdigit() else every_word
+    condition = (
+        or_(Resident.nhs_number == digits, every_word)
+        if whole_number(digits) is not None
+        else every_word
+    )
     query = (
         select(Resident)
         .where(visible_residents_clause(user), condition)

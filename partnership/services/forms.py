@@ -29,6 +29,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from partnership import words
 from partnership.forms import strip
+from partnership.inputs import whole_number
 from partnership.models import CapacityStatus, Service, WaitBand
 from partnership.services.capacity import MAX_NOTE
 
@@ -206,7 +207,11 @@ class ServiceForm(FlaskForm):
 
     def validate_max_age(self, field):
         low, high = self.min_age.data, field.data
-        if low and high and low.isdigit() and high.isdigit() and int(low) > int(high):
+        if (
+            (youngest := whole_number(low)) is not None
+            and (oldest := whole_number(high)) is not None
+            and youngest > oldest
+        ):
             raise ValidationError("The oldest age must be the same as or more than the youngest")
 
 

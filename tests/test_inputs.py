@@ -1,0 +1,105 @@
+"""Hostile input is refused before any view reads it: 400 or 413, never a 500, nothing saved."""
+
+import pytest
+from sqlalchemy import func, select
+
+from partnership.auth.tokens import create_token
+from partnership.extensions import db
+from partnership.inputs import JSON_DEPTH_AT_MOST, _json_depth, whole_number
+from partnership.models import Message, Referral, Role
+from tests import factories
+from tests.referrals.test_page import with_consent
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("12", 12),
+        ("0", 0),
+        ("²", None),
+        ("١٢", None),
+        ("-1", None),
+        ("1.0", None),
+        ("", None),
+        (None, None),
+        ("1" * 19, None),
+        (" 3", None),
+    ],
+)
+def test_a_whole_number_is_ascii_digits_only(text, number):
+    assert whole_number(text) == number
+
+
+def test_json_depth_is_counted_without_parsing_and_ignores_brackets_in_strings():
+    assert _json_depth(b'{"a": [1, {"b": "[[[[{{{"}]}') == 3
+    assert _json_depth(b"[" * 100_000) == 100_000
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/sign-in?next=%00",
+        "/inbox?page=%00",
+        "/directory?q=bread%00",
+        "/referrals/new/resident?q=%01",
+    ],
+)
+def test_a_control_character_in_a_query_is_a_400_page(app, as_role, path):
+    response = as_role(Role.CASEWORKER).get(path)
+    assert response.status_code == 400
+    assert "Your request could not be used" in response.get_data(as_text=True)
+
+
+def test_a_nul_in_the_sign_in_form_is_refused_not_a_server_error(app, client, partnership):
+    response = client.post_form(
+        "/sign-in", {"email": "x\x00@example.org", "password": "anything at all"}
+    )
+    assert response.status_code == 400
+
+
+def test_a_nul_in_a_message_is_refused_and_nothing_is_saved(app, partnership, as_role):
+    referral = with_consent(factories.referral(partnership), partnership.users[Role.CASEWORKER])
+    db.session.commit()
+    response = as_role(Role.CASEWORKER).post_form(
+        f"/referrals/{referral.id}/messages",
+        {"body": "Hello\x00there"},
+        form_page=f"/referrals/{referral.id}",
+    )
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Message)) == 0
+
+
+def test_the_api_refuses_nul_and_deep_nesting_with_problem_json(app, client, partnership):
+    token, _ = create_token(partnership.users[Role.CASEWORKER], "tests")
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    for body in (
+        '{"resident_id": 1, "need": "food", "service_id": 1, "urgency": "routine", '
+        '"summary": "a\\u0000b", "consent": {"given_by": "resident", "covers": "x"}}',
+        "[" * 100_000,
+        "[" * (JSON_DEPTH_AT_MOST + 1) + "]" * (JSON_DEPTH_AT_MOST + 1),
+    ):
+        response = client.post("/api/v1/referrals", data=body, headers=headers)
+        assert response.status_code == 400, response.get_data(as_text=True)[:200]
+        assert response.mimetype == "application/problem+json"
+    response = client.get("/api/v1/services?q=%00", headers=headers)
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
+
+
+def test_a_body_over_the_limit_is_413(app, client):
+    response = client.post("/sign-in", data={"password": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "Nothing was saved" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/inbox?page=²", "/outbox?page=١"])
+def test_digits_that_are_not_ascii_read_as_no_number(app, as_role, path):
+    assert as_role(Role.CASEWORKER).get(path).status_code == 200
+
+
+def test_a_last_event_id_in_other_digits_starts_afresh(app, as_role):
+    client = as_role(Role.CASEWORKER)
+    response = client.get("/live", headers={"Last-Event-ID": "²"}, buffered=False)
+    assert response.status_code == 200
+    response.close()
