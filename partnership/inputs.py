@@ -17,6 +17,9 @@ from werkzeug.exceptions import BadRequest
 
 # C0 controls and DEL, except tab, line feed and carriage return, which text areas send.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# In an address or a header nothing is typed over several lines: every control is refused
+# (a line break in `next=` would otherwise reach the Location header).
+ADDRESS_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 JSON_DEPTH_AT_MOST = 20
 DIGITS = re.compile(r"[0-9]{1,18}")
 
@@ -74,10 +77,13 @@ def _strings(value) -> list[str]:
 def check_request() -> None:
     """Refuse the request (400) if any of its input holds a control character, or its JSON
     nests too deeply. Malformed JSON is left for the API to answer as it always has."""
-    texts = [*request.args.keys(), *request.args.values()]
+    in_address = [*request.args.keys(), *request.args.values()]
     header = request.headers.get("Last-Event-ID")
     if header is not None:
-        texts.append(header)
+        in_address.append(header)
+    if any(ADDRESS_CONTROL.search(text) for text in in_address):
+        raise HostileInput()
+    texts: list[str] = []
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         texts += [*request.form.keys(), *request.form.values()]
     elif request.content_length or request.mimetype == "application/json":

@@ -8,6 +8,7 @@ from partnership.extensions import db
 from partnership.inputs import JSON_DEPTH_AT_MOST, _json_depth, whole_number
 from partnership.models import Message, Referral, Role
 from tests import factories
+from tests.conftest import PASSWORD
 from tests.referrals.test_page import with_consent
 
 
@@ -42,6 +43,7 @@ def test_json_depth_is_counted_without_parsing_and_ignores_brackets_in_strings()
         "/inbox?page=%00",
         "/directory?q=bread%00",
         "/referrals/new/resident?q=%01",
+        "/directory?q=bread%0D%0ASet-Cookie:%20x",
     ],
 )
 def test_a_control_character_in_a_query_is_a_400_page(app, as_role, path):
@@ -103,3 +105,14 @@ def test_a_last_event_id_in_other_digits_starts_afresh(app, as_role):
     response = client.get("/live", headers={"Last-Event-ID": "²"}, buffered=False)
     assert response.status_code == 200
     response.close()
+
+
+def test_a_line_break_in_next_never_reaches_the_location_header(app, client, partnership):
+    user = partnership.users[Role.CASEWORKER]
+    response = client.post_form(
+        "/sign-in?next=/inbox%0D%0ASet-Cookie:%20a=b",
+        {"email": user.email, "password": PASSWORD},
+        form_page="/sign-in",
+    )
+    assert response.status_code == 400
+    assert "Set-Cookie: a=b" not in str(response.headers)
