@@ -116,3 +116,20 @@ def test_a_line_break_in_next_never_reaches_the_location_header(app, client, par
     )
     assert response.status_code == 400
     assert "Set-Cookie: a=b" not in str(response.headers)
+
+
+def test_ids_and_pages_in_api_input_stop_where_the_columns_do(app, client, partnership):
+    token, _ = create_token(partnership.users[Role.CASEWORKER], "tests")
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {
+        "resident_id": 2**63,
+        "need": "food",
+        "service_id": 2**31,
+        "summary": "Needs food",
+        "consent": {"given_by": "resident", "covers": "Sharing with the food bank"},
+    }
+    response = client.post("/api/v1/referrals", json=body, headers=headers)
+    assert response.status_code == 422
+    for query in ("neighbourhood=2147483648", "page=99999999999999999999"):
+        assert client.get(f"/api/v1/services?{query}", headers=headers).status_code == 422

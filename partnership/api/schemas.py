@@ -2,11 +2,12 @@
 in the OpenAPI document alike."""
 
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from partnership.columns import LARGEST_ID
 from partnership.models import CapacityStatus, WaitBand
 
 CapacityStatusCode = Literal["open", "limited", "waitlist", "full", "closed"]
@@ -76,13 +77,19 @@ class ServicePage(BaseModel):
     pages: int
 
 
+# An id sent to the API: one the id columns can hold, so a larger one is a 422, not a
+# database error. Pages stop where the web's do.
+RowId = Annotated[int, Field(ge=1, le=LARGEST_ID)]
+LAST_PAGE = 999_999
+
+
 class ServiceQuery(BaseModel):
     q: str = Field("", max_length=200, description="Words in the name, description or organisation")
     need: str | None = Field(None, description="A need category slug, e.g. food")
-    neighbourhood: int | None = Field(None, description="A neighbourhood id the service covers")
+    neighbourhood: RowId | None = Field(None, description="A neighbourhood id the service covers")
     age: int | None = Field(None, ge=0, le=130, description="The resident's age, for eligibility")
     has_places: bool = Field(False, description="Only services taking referrals now")
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=LAST_PAGE)
     per_page: int = Field(20, ge=1, le=100)
 
 
@@ -114,9 +121,9 @@ class ConsentIn(Strict):
 class ReferralIn(Strict):
     """A new referral of a resident the caller's organisation may see, to a service."""
 
-    resident_id: int
+    resident_id: RowId
     need: str = Field(description="A need category slug, e.g. food")
-    service_id: int
+    service_id: RowId
     urgency: Literal["routine", "urgent"] = "routine"
     summary: str = Field(min_length=1, max_length=2000)
     consent: ConsentIn
@@ -199,7 +206,7 @@ class ReferralPage(BaseModel):
 class ReferralQuery(BaseModel):
     box: Literal["inbox", "outbox"] = "inbox"
     status: ReferralStatusCode | None = None
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=LAST_PAGE)
     per_page: int = Field(25, ge=1, le=100)
 
 
