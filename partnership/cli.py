@@ -1,6 +1,7 @@
 """Command-line tasks: `flask --app partnership <command> --help`."""
 
 import os
+from datetime import datetime
 from typing import NoReturn
 
 import click
@@ -8,9 +9,11 @@ from flask import Flask
 from sqlalchemy import select
 
 from partnership.auth.passwords import hash_password
-from partnership.auth.tokens import create_token
+from partnership.auth.tokens import LIFETIMES, create_token, describe, revoke_token, token_state
+from partnership.clock import uk_date
+from partnership.columns import LARGEST_ID
 from partnership.extensions import db
-from partnership.models import Neighbourhood, Organisation, Role, Sector, User
+from partnership.models import ApiToken, Neighbourhood, Organisation, Role, Sector, TokenScope, User
 from partnership.models.accounts import normalise_email
 from partnership.structure import (
     StructureError,
@@ -219,21 +222,87 @@ def deactivate_user(email):
 tokens_cli = click.Group("tokens", help="API bearer tokens.")
 
 
-@tokens_cli.command("create")
-@click.argument("email")
-@click.option("--name", required=True, help="What the token is for, e.g. the integration's name.")
-def create_api_token(email, name):
-    """Create a bearer token for a user; it is printed once and only its hash is kept."""
-    name = _check_name(name, "what the token is for", 120)
+def _active_user(email: str) -> User:
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None or not user.active:
         _fail(f"No active user with the email {normalise_email(email)}")
-    token, _record = create_token(user, name)
+    return user
+
+
+@tokens_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="What the token is for, e.g. the integration's name.")
+@click.option(
+    "--scope",
+    type=click.Choice([scope.value for scope in TokenScope]),
+    default=TokenScope.READ.value,
+    show_default=True,
+    help="read: it may only read; write: it may also send and change referrals.",
+)
+@click.option(
+    "--days",
+    type=click.Choice([str(days) for days in LIFETIMES]),
+    default=None,
+    help="How many days it works for (the configured default, 90, when left out).",
+)
+def create_api_token(email, name, scope, days):
+    """Create a bearer token for a user; it is printed once and only its hash is kept."""
+    name = _check_name(name, "what the token is for", 120)
+    user = _active_user(email)
+    token, record = create_token(
+        user, name, scope=TokenScope(scope), days=int(days) if days else None
+    )
     db.session.commit()
     click.echo(token)
     click.echo(
-        f"Keep this token safe: it will not be shown again. It acts as {user.email}.", err=True
+        f"Keep this token safe: it will not be shown again. It acts as {user.email}, "
+        f"{record.scope.label.lower()}, until {uk_date(record.expires_at):%-d %B %Y}.",
+        err=True,
     )
+
+
+@tokens_cli.command("list")
+@click.option("--email", default=None, help="Only this person's tokens.")
+def list_api_tokens(email):
+    """Every token: its id, owner, name, scope, expiry, last use and whether it still works."""
+    query = select(ApiToken).join(ApiToken.user).order_by(User.email, ApiToken.id)
+    if email is not None:
+        query = query.where(User.email == normalise_email(email))
+    for record in db.session.scalars(query):
+        click.echo(
+            "\t".join(
+                [
+                    str(record.id),
+                    record.user.email,
+                    record.prefix + "…",
+                    record.name,
+                    record.scope.value,
+                    f"expires {uk_date(record.expires_at).isoformat()}",
+                    "last used "
+                    + (
+                        uk_date(record.last_used_at).isoformat() if record.last_used_at else "never"
+                    ),
+                    token_state(record),
+                ]
+            )
+        )
+
+
+def _day_or_never(moment: datetime | None) -> str:
+    return uk_date(moment).isoformat() if moment else "never"
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=click.IntRange(1, LARGEST_ID))
+def revoke_api_token(token_id):
+    """Revoke a token by the id `tokens list` shows; it stops working at once, for good."""
+    record = db.session.get(ApiToken, token_id)
+    if record is None:
+        _fail(f"No token with the id {token_id}")
+    if not revoke_token(record):
+        _fail(f"Token {token_id} was already revoked")
+    db.session.commit()
+    click.echo(f"Revoked {describe(record)} of {record.user.email}")
 
 
 drafts_cli = click.Group("drafts", help="Referrals people started making.")

@@ -44,6 +44,7 @@ class Config:
     # No form or API body needs more: a larger one is refused with 413 before it is read.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
 
+    STRICT_TRANSPORT_SECURITY: str | None = None  # production sends HSTS (served over TLS)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -56,6 +57,18 @@ class Config:
     ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "2"))
     ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", str(19 * 1024)))
     ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", "1"))
+
+    # A session ends after this long without a request, and this long after sign-in whatever.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+    SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
+    # Two-step sign-in is always asked of admins; this asks it of everyone. Production
+    # turns it on unless told otherwise; the demo and tests keep sign-in simple.
+    PARTNERSHIP_REQUIRE_TWO_STEP = os.environ.get("PARTNERSHIP_REQUIRE_TWO_STEP", "") == "on"
+    # How long a new API token works unless its maker chooses otherwise.
+    API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
+    # How many reverse proxies stand in front of the app and set X-Forwarded-*: only then are
+    # those headers believed (for the client's address, say). None by default.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     SIGN_IN_ATTEMPTS = 5
     SIGN_IN_LOCKOUT = timedelta(minutes=15)
@@ -85,7 +98,11 @@ class ProductionConfig(Config):
     PARTNERSHIP_ENV = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Tracebacks never print SQL parameters: they hold residents' names and messages.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+    PARTNERSHIP_REQUIRE_TWO_STEP = os.environ.get("PARTNERSHIP_REQUIRE_TWO_STEP", "on") == "on"
+    # Browsers keep to HTTPS for a year once they have seen this.
+    STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
     @classmethod
     def check(cls) -> None:

@@ -6,12 +6,23 @@ from flask import Response, json
 class Problem(Exception):
     """Raise anywhere behind the API; the error handler turns it into a problem response."""
 
-    def __init__(self, status: int, title: str, detail: str | None = None, **extra):
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra,
+    ):
         super().__init__(title)
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
+        self.headers = headers or {}
 
     def response(self) -> Response:
-        return problem(self.status, self.title, self.detail, **self.extra)
+        response = problem(self.status, self.title, self.detail, **self.extra)
+        response.headers.update(self.headers)
+        return response
 
 
 def problem(status: int, title: str, detail: str | None = None, **extra) -> Response:

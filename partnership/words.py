@@ -147,6 +147,18 @@ ROLE = {
     "admin": "Admin",
 }
 ACCESS_ACTION = {"view": "Viewed", "export": "Exported", "change": "Changed"}
+TOKEN_SCOPE = {"read": "Read only", "write": "Read and write"}
+ACCOUNT_ACTION = {
+    "password-changed": "Changed their password",
+    "temporary-password": "Temporary password set",
+    "two-step-on": "Two-step sign-in turned on",
+    "two-step-reset": "Two-step sign-in reset",
+    "recovery-codes": "New recovery codes made",
+    "token-created": "API token created",
+    "token-revoked": "API token revoked",
+    "deactivated": "Deactivated",
+    "reactivated": "Reactivated",
+}
 
 
 def event_words(kind: str) -> str:

@@ -8,17 +8,20 @@ import pytest
 from sqlalchemy import func, select
 
 from partnership import clock
-from partnership.admin.people import deactivate, set_temporary_password
+from partnership.admin.people import deactivate, reactivate, set_temporary_password
 from partnership.auth.passwords import verify_password
-from partnership.auth.tokens import revoke_token, user_for_token
+from partnership.auth.tokens import revoke_token, token_for_call
 from partnership.extensions import db
 from partnership.models import (
+    AccountAction,
+    AccountEvent,
     ApiToken,
     DraftReferral,
     Organisation,
     Role,
     Sector,
     SignInLockout,
+    TokenScope,
     User,
 )
 
@@ -374,10 +377,15 @@ def test_users_deactivate_an_unknown_email_fails_cleanly(app, partnership):
 # tokens
 
 
-def create_token(app, email, name="Case management system"):
-    result = run(app, "tokens", "create", email, "--name", name)
+def create_token(app, email, name="Case management system", *options):
+    result = run(app, "tokens", "create", email, "--name", name, *options)
     assert result.exit_code == 0, result.output
     return result.stdout.strip()
+
+
+def token_user(token):
+    record = token_for_call(token)
+    return record.user if record else None
 
 
 def test_tokens_create_prints_a_token_that_resolves_to_the_user(app, partnership):
@@ -385,9 +393,27 @@ def test_tokens_create_prints_a_token_that_resolves_to_the_user(app, partnership
     token = create_token(app, "Coordinator@Example.org")
     assert token.startswith("pt_")
     assert len(token) > 40
-    assert user_for_token(token) is user
-    assert user_for_token(token + "x") is None
+    assert token_user(token) is user
+    assert token_user(token + "x") is None
     assert create_token(app, user.email) != token
+
+
+def test_a_token_is_read_only_and_expires_in_ninety_days_unless_asked(app, partnership):
+    create_token(app, partnership.users[Role.CASEWORKER].email)
+    create_token(
+        app, partnership.users[Role.CASEWORKER].email, "Sync", "--scope", "write", "--days", "7"
+    )
+    read, write = db.session.scalars(select(ApiToken).order_by(ApiToken.id))
+    assert read.scope is TokenScope.READ
+    assert read.expires_at - read.created_at == timedelta(days=90)
+    assert write.scope is TokenScope.WRITE
+    assert write.expires_at - write.created_at == timedelta(days=7)
+
+
+def test_an_expired_token_resolves_to_nobody(app, partnership, clock_at):
+    token = create_token(app, partnership.users[Role.CASEWORKER].email, "Sync", "--days", "7")
+    clock_at.move_to(clock.now() + timedelta(days=7, seconds=1))
+    assert token_user(token) is None
 
 
 def test_tokens_are_stored_only_as_their_hash(app, partnership):
@@ -400,18 +426,62 @@ def test_tokens_are_stored_only_as_their_hash(app, partnership):
         assert token not in str(value)
 
 
+def test_tokens_list_shows_every_token_and_whether_it_works(app, partnership):
+    create_token(app, partnership.users[Role.CASEWORKER].email, "Case system")
+    create_token(app, partnership.users[Role.LEAD].email, "Board pack", "--scope", "write")
+    revoke_token(db.session.scalars(select(ApiToken).order_by(ApiToken.id)).first())
+    db.session.commit()
+    result = run(app, "tokens", "list")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 2
+    caseworker = next(line for line in lines if "caseworker@" in line).split("\t")
+    assert caseworker[3:5] == ["Case system", "read"]
+    assert caseworker[-2:] == ["last used never", "revoked"]
+    lead = next(line for line in lines if "lead@" in line).split("\t")
+    assert lead[3:5] == ["Board pack", "write"]
+    assert lead[-1] == "works"
+    only = run(app, "tokens", "list", "--email", "Lead@example.org")
+    assert only.stdout.count("\n") == 1
+
+
+def test_tokens_revoke_ends_a_token_for_good_and_notes_it(app, partnership):
+    token = create_token(app, partnership.users[Role.CASEWORKER].email)
+    record = db.session.scalar(select(ApiToken))
+    result = run(app, "tokens", "revoke", str(record.id))
+    assert result.exit_code == 0, result.output
+    assert token_user(token) is None
+    assert refused(run(app, "tokens", "revoke", str(record.id)), "already revoked")
+    assert refused(run(app, "tokens", "revoke", "999"), "No token with the id 999")
+    assert run(app, "tokens", "revoke", "99999999999").exit_code == 2
+    actions = [event.action for event in db.session.scalars(select(AccountEvent))]
+    assert actions.count(AccountAction.TOKEN_REVOKED) == 1
+
+
 def test_a_revoked_token_resolves_to_nobody(app, partnership):
     token = create_token(app, partnership.users[Role.CASEWORKER].email)
     revoke_token(db.session.scalar(select(ApiToken)))
     db.session.commit()
-    assert user_for_token(token) is None
+    assert token_user(token) is None
 
 
-def test_a_deactivated_users_token_resolves_to_nobody(app, partnership):
+def test_a_deactivated_users_token_stays_ended_after_reactivation(app, partnership):
     user = partnership.users[Role.CASEWORKER]
     token = create_token(app, user.email)
     assert run(app, "users", "deactivate", user.email).exit_code == 0
-    assert user_for_token(token) is None
+    assert token_user(token) is None
+    reactivate(user)
+    db.session.commit()
+    assert user.active
+    assert token_user(token) is None
+
+
+def test_a_temporary_password_ends_every_token(app, partnership):
+    user = partnership.users[Role.CASEWORKER]
+    tokens = [create_token(app, user.email, name) for name in ("One", "Two")]
+    set_temporary_password(user, NEW_PASSWORD)
+    db.session.commit()
+    assert [token_user(token) for token in tokens] == [None, None]
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from partnership.auth.tokens import create_token
 from partnership.extensions import db
 from partnership.inputs import JSON_DEPTH_AT_MOST, _json_depth, whole_number
-from partnership.models import Message, Referral, Role
+from partnership.models import Message, Referral, Role, TokenScope
 from tests import factories
 from tests.conftest import PASSWORD
 from tests.referrals.test_page import with_consent
@@ -72,7 +72,7 @@ def test_a_nul_in_a_message_is_refused_and_nothing_is_saved(app, partnership, as
 
 
 def test_the_api_refuses_nul_and_deep_nesting_with_problem_json(app, client, partnership):
-    token, _ = create_token(partnership.users[Role.CASEWORKER], "tests")
+    token, _ = create_token(partnership.users[Role.CASEWORKER], "tests", scope=TokenScope.WRITE)
     db.session.commit()
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     for body in (
@@ -119,7 +119,7 @@ def test_a_line_break_in_next_never_reaches_the_location_header(app, client, par
 
 
 def test_ids_and_pages_in_api_input_stop_where_the_columns_do(app, client, partnership):
-    token, _ = create_token(partnership.users[Role.CASEWORKER], "tests")
+    token, _ = create_token(partnership.users[Role.CASEWORKER], "tests", scope=TokenScope.WRITE)
     db.session.commit()
     headers = {"Authorization": f"Bearer {token}"}
     body = {

@@ -5,6 +5,7 @@ import pytest
 from partnership import words
 from partnership.models import (
     AccessAction,
+    AccountAction,
     CapacityStatus,
     ConsentGiver,
     ContactMethod,
@@ -13,6 +14,7 @@ from partnership.models import (
     ReferralStatus,
     Role,
     Sector,
+    TokenScope,
     Urgency,
     WaitBand,
 )
@@ -32,6 +34,8 @@ WORDS_FOR = [
     (Sector, words.SECTOR),
     (Role, words.ROLE),
     (AccessAction, words.ACCESS_ACTION),
+    (AccountAction, words.ACCOUNT_ACTION),
+    (TokenScope, words.TOKEN_SCOPE),
     (Action, words.ACTION_BUTTON),
     (Action, words.ACTION_DONE),
 ]

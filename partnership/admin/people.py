@@ -1,23 +1,30 @@
-"""What administrators do to people's accounts."""
+"""What administrators do to people's accounts; each change goes in the account history."""
 
-from partnership.auth import sessions
+from partnership.auth import history, sessions, tokens
 from partnership.auth.sign_in import clear_lockout, set_password
-from partnership.models import User
+from partnership.models import AccountAction, User
 
 
-def deactivate(user: User) -> None:
-    """Stop the user signing in; their open sessions end on their next request, and their
-    open live streams within one heartbeat."""
+def deactivate(user: User, *, by: User | None = None) -> None:
+    """Stop the user signing in and end their tokens for good; their open sessions end on
+    their next request, and their open live streams within one heartbeat."""
     user.active = False
     user.session_version += 1
     sessions.end_all(user)
+    tokens.revoke_all(user, by=by)
+    history.note(user, AccountAction.DEACTIVATED, by=by)
 
 
-def reactivate(user: User) -> None:
+def reactivate(user: User, *, by: User | None = None) -> None:
+    """Let the user sign in again. Their revoked tokens stay revoked."""
     user.active = True
     clear_lockout(user.email)
+    history.note(user, AccountAction.REACTIVATED, by=by)
 
 
-def set_temporary_password(user: User, password: str) -> None:
-    """The user must choose their own password when they next sign in."""
+def set_temporary_password(user: User, password: str, *, by: User | None = None) -> None:
+    """The user must choose their own password when they next sign in. Whoever knew the
+    old one may have made tokens with it: they end too."""
     set_password(user, password, temporary=True)
+    tokens.revoke_all(user, by=by)
+    history.note(user, AccountAction.TEMPORARY_PASSWORD, by=by)

@@ -253,7 +253,7 @@ def deactivate_user(user_id: int):
         if user.id == current_user.id:
             flash("You cannot deactivate your own account", "error")
         else:
-            people.deactivate(user)
+            people.deactivate(user, by=current_user)
             db.session.commit()
             flash(f"Deactivated {user.name}. They have been signed out.", "success")
     return redirect(url_for("admin.user", user_id=user.id))
@@ -263,7 +263,7 @@ def deactivate_user(user_id: int):
 def reactivate_user(user_id: int):
     user = _get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
-        people.reactivate(user)
+        people.reactivate(user, by=current_user)
         db.session.commit()
         flash(f"Reactivated {user.name}", "success")
     return redirect(url_for("admin.user", user_id=user.id))
@@ -274,7 +274,7 @@ def temporary_password(user_id: int):
     user = _get_or_404(User, user_id)
     form = TemporaryPasswordForm()
     if form.validate_on_submit():
-        people.set_temporary_password(user, form.password.data)
+        people.set_temporary_password(user, form.password.data, by=current_user)
         db.session.commit()
         flash(
             f"Set a temporary password for {user.name}. "

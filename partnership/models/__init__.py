@@ -1,7 +1,21 @@
 """The domain model of DESIGN section 2, one module per aggregate."""
 
-from partnership.models.accounts import ApiToken, Role, SignInLockout, User
-from partnership.models.audit import AccessAction, AccessLog, BankHoliday
+from partnership.models.accounts import (
+    ApiToken,
+    RecoveryCode,
+    Role,
+    SignedInSession,
+    SignInLockout,
+    TokenScope,
+    User,
+)
+from partnership.models.audit import (
+    AccessAction,
+    AccessLog,
+    AccountAction,
+    AccountEvent,
+    BankHoliday,
+)
 from partnership.models.drafts import DraftReferral
 from partnership.models.organisations import NeedCategory, Neighbourhood, Organisation, Sector
 from partnership.models.referrals import (
@@ -31,6 +45,8 @@ __all__ = [
     "SENT_STATUSES",
     "AccessAction",
     "AccessLog",
+    "AccountAction",
+    "AccountEvent",
     "ApiToken",
     "BankHoliday",
     "CapacityStatus",
@@ -48,12 +64,15 @@ __all__ = [
     "Organisation",
     "Outcome",
     "Referral",
+    "RecoveryCode",
     "ReferralStatus",
     "Resident",
     "Role",
     "Sector",
     "Service",
     "SignInLockout",
+    "SignedInSession",
+    "TokenScope",
     "UnmetNeed",
     "Urgency",
     "User",

@@ -66,6 +66,12 @@ class User(UserMixin, Model):
     # The newest referral event this person has seen in their notifications: anything
     # newer is unread. Event ids are global and increasing, so one number is enough.
     notifications_seen_event_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Two-step sign-in (partnership/auth/two_step.py): the shared secret of the person's
+    # authenticator app, set when they finish enrolling, and the last time step a code was
+    # accepted for, so that one code never signs in twice.
+    two_step_secret: Mapped[str | None] = mapped_column(String(64))
+    two_step_enabled_at: Mapped[datetime | None]
+    two_step_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     organisation: Mapped[Organisation] = relationship()
     neighbourhoods: Mapped[list[Neighbourhood]] = relationship(
@@ -109,8 +115,21 @@ class SignInLockout(Model):
     last_failed_at: Mapped[datetime | None]
 
 
+class TokenScope(enum.StrEnum):
+    READ = "read"
+    WRITE = "write"  # read and write
+
+    @property
+    def label(self) -> str:
+        return words.TOKEN_SCOPE[self]
+
+
 class ApiToken(Model):
-    """A bearer token for integrations; only its SHA-256 is kept."""
+    """A bearer token for integrations; only its SHA-256 is kept.
+
+    It works until it expires or is revoked (by its owner, an admin, or an admin resetting
+    the owner's password or deactivating them), and only for what its scope allows.
+    """
 
     __tablename__ = "api_tokens"
 
@@ -119,11 +138,24 @@ class ApiToken(Model):
     name: Mapped[str] = mapped_column(String(120))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
+    scope: Mapped[TokenScope] = mapped_column(enum_column(TokenScope, "token_scope"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    expires_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(Model):
+    """A one-use code that stands in for an authenticator code; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
 
 
 class SignedInSession(Model):
@@ -139,6 +171,8 @@ class SignedInSession(Model):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # Moved on by requests (at most once a minute): a session idle too long has ended.
+    last_seen_at: Mapped[datetime] = mapped_column(default=clock.now)
     ended_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()

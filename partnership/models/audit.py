@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partnership import clock
+from partnership import clock, words
 from partnership.columns import BigIntId, enum_column
 from partnership.models.accounts import User
 from partnership.models.base import Model
@@ -35,6 +35,42 @@ class AccessLog(Model):
     at: Mapped[datetime] = mapped_column(default=clock.now)
 
     user: Mapped[User | None] = relationship()
+
+
+class AccountAction(enum.StrEnum):
+    """What was done to a person's account: the security changes an admin may need to trace."""
+
+    PASSWORD_CHANGED = "password-changed"  # noqa: S105 (a name, not a secret)
+    TEMPORARY_PASSWORD = "temporary-password"  # noqa: S105
+    TWO_STEP_ON = "two-step-on"
+    TWO_STEP_RESET = "two-step-reset"
+    RECOVERY_CODES = "recovery-codes"
+    TOKEN_CREATED = "token-created"  # noqa: S105
+    TOKEN_REVOKED = "token-revoked"  # noqa: S105
+    DEACTIVATED = "deactivated"
+    REACTIVATED = "reactivated"
+
+    @property
+    def label(self) -> str:
+        return words.ACCOUNT_ACTION[self]
+
+
+class AccountEvent(Model):
+    """One change to an account's security, and who made it (None: the command line)."""
+
+    __tablename__ = "account_events"
+    __table_args__ = (Index("ix_account_events_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[AccountAction] = mapped_column(enum_column(AccountAction, "account_action"))
+    # Which token, say ("token pt_AbC12345"): never a secret.
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    by_user: Mapped[User | None] = relationship(foreign_keys=[by_user_id])
 
 
 class BankHoliday(Model):

@@ -2,7 +2,7 @@ import pytest
 
 from partnership.auth.tokens import create_token
 from partnership.extensions import db
-from partnership.models import Role
+from partnership.models import Role, TokenScope
 
 
 class ApiClient:
@@ -45,7 +45,7 @@ def api_as(app, client, partnership):
     """api_as(user) gives an API client holding a fresh token of that user."""
 
     def for_user(user):
-        token, _ = create_token(user, "tests")
+        token, _ = create_token(user, "tests", scope=TokenScope.WRITE)
         db.session.commit()
         return ApiClient(client, token)
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from partnership.auth.tokens import revoke_token
 from partnership.extensions import db
-from partnership.models import ApiToken, CapacityUpdate, Event, Role, Service
+from partnership.models import ApiToken, CapacityUpdate, Event, Role, Service, TokenScope
 from tests import factories
 from tests.api.conftest import ApiClient
 
@@ -189,7 +189,7 @@ def test_a_token_user_who_is_deactivated_is_refused(app, client, partnership, di
     from partnership.auth.tokens import create_token
 
     user = partnership.users[Role.CASEWORKER]
-    token, _ = create_token(user, "tests")
+    token, _ = create_token(user, "tests", scope=TokenScope.WRITE)
     deactivate(user)
     db.session.commit()
     _is_problem(ApiClient(client, token).get("/services"), 401)

@@ -11,7 +11,7 @@ from partnership.auth.tokens import create_token
 from partnership.extensions import db
 from partnership.live.broker import RedisBroker
 from partnership.live.relay import Relay
-from partnership.models import Role
+from partnership.models import Role, TokenScope
 from partnership.referrals import lifecycle
 from partnership.referrals.lifecycle import Action
 from tests import factories
@@ -23,8 +23,10 @@ from tests.live.test_stream import open_stream, read_frames
 # App servers in other processes share the database: only PostgreSQL is shared that way.
 @pytest.mark.parametrize("_app", ["postgresql"], indirect=True)
 def test_an_event_written_through_one_server_reaches_a_stream_on_another(app, partnership):
-    coordinator_token, _ = create_token(partnership.users[Role.COORDINATOR], "live test")
-    reader_token, _ = create_token(partnership.outsider, "live test")
+    coordinator_token, _ = create_token(
+        partnership.users[Role.COORDINATOR], "live test", scope=TokenScope.WRITE
+    )
+    reader_token, _ = create_token(partnership.outsider, "live test", scope=TokenScope.WRITE)
     service = factories.service(partnership.pantry, name="Food parcels", places=3)
     db.session.commit()
     database_url = db.engine.url.render_as_string(hide_password=False)

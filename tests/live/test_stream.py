@@ -13,7 +13,7 @@ from partnership.auth.sign_in import set_password
 from partnership.auth.tokens import create_token, revoke_token
 from partnership.extensions import db
 from partnership.live.relay import LiveEvent, Subscriber
-from partnership.models import Event, Role
+from partnership.models import Event, Role, TokenScope
 from partnership.referrals import lifecycle
 from partnership.referrals.lifecycle import Action
 from tests import factories
@@ -393,7 +393,9 @@ def test_a_password_change_ends_the_users_other_streams(app, partnership, heartb
 
 
 def test_a_revoked_tokens_stream_ends(app, client, partnership, heartbeat):
-    token, record = create_token(partnership.users[Role.CASEWORKER], "integration")
+    token, record = create_token(
+        partnership.users[Role.CASEWORKER], "integration", scope=TokenScope.WRITE
+    )
     db.session.commit()
     stream = client.get("/live", headers={"Authorization": f"Bearer {token}"}, buffered=False)
     assert stream.status_code == 200

@@ -36,7 +36,7 @@ from partnership.auth.passwords import hash_password
 from partnership.auth.tokens import create_token
 from partnership.config import INSTANCE
 from partnership.extensions import db
-from partnership.models import Referral, User
+from partnership.models import Referral, TokenScope, User
 from partnership.referrals import daily_summary
 from partnership.sample.bench.loading import (
     BENCH_EMAIL_DOMAIN,
@@ -193,7 +193,7 @@ def _harness_logins(made: dict, inbox_org: int) -> dict:
     streams_user = db.session.get_one(User, made["caseworker"][inbox_org])
     tokens = {}
     for key, user in (("inbox_coordinator", inbox_coordinator), ("inbox_caseworker", streams_user)):
-        tokens[key], _ = create_token(user, "bench")
+        tokens[key], _ = create_token(user, "bench", scope=TokenScope.WRITE)
     return {
         "users": {
             "inbox_coordinator": inbox_coordinator.email,
