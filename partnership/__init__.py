@@ -39,9 +39,14 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_object(config_class)
     app.config.update(overrides)
     app.url_map.converters["int"] = IdConverter
-    if config_class is ProductionConfig:
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # X-Forwarded-* are believed only from as many proxies as are said to stand in front:
+        # otherwise anyone could name their own address to the sign-in rate limit.
         # Flask's documented way to wrap the WSGI app; mypy objects to assigning a method.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE.mkdir(exist_ok=True)
 
@@ -96,6 +101,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from partnership.account.views import account
     from partnership.admin.views import admin
     from partnership.api import api
     from partnership.auth.views import auth
@@ -117,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(making)
     app.register_blueprint(referrals)
     app.register_blueprint(dashboards)
+    app.register_blueprint(account)
     app.register_blueprint(admin)
     app.register_blueprint(api)
 

@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from partnership.auth.passwords import hash_password
+from partnership.auth.passwords import hash_password, password_problem
 from partnership.auth.tokens import LIFETIMES, create_token, describe, revoke_token, token_state
 from partnership.clock import uk_date
 from partnership.columns import LARGEST_ID
@@ -174,16 +174,15 @@ users_cli = click.Group("users", help="People who sign in.")
 )
 def create_user(email, name, organisation, role, neighbourhoods, password):
     """Add a user to an organisation with a role."""
-    from partnership.auth.forms import MIN_PASSWORD_LENGTH
-
     role = Role(role)
     name = _check_name(name, "their name", 120)
     if "@" not in email or len(email.strip()) > 254:
         _fail("Enter an email address like name@example.org")
     if email_taken(email):
         _fail(f"There is already a user with the email {normalise_email(email)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        _fail(f"The password must be {MIN_PASSWORD_LENGTH} characters or more")
+    problem = password_problem(password, email=email.strip(), name=name)
+    if problem:
+        _fail(problem)
     try:
         org = organisation_named(organisation)
         led = _neighbourhoods(neighbourhoods)

@@ -68,7 +68,7 @@ class Config:
     API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
     # How many reverse proxies stand in front of the app and set X-Forwarded-*: only then are
     # those headers believed (for the client's address, say). None by default.
-    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
 
     SIGN_IN_ATTEMPTS = 5
     SIGN_IN_LOCKOUT = timedelta(minutes=15)

@@ -2,6 +2,8 @@
 
 from urllib.parse import urlsplit
 
+from flask_wtf import FlaskForm
+
 # People in the partnership read and type dates and times as they are in England.
 
 
@@ -16,3 +18,7 @@ def local_path(value: str | None) -> str | None:
         return None
     parts = urlsplit(value)
     return None if parts.scheme or parts.netloc else value
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: CSRF-protected, nothing else to fill in."""

@@ -1,8 +1,9 @@
-"""Security headers: a strict Content-Security-Policy with a per-request nonce."""
+"""Security headers: a strict Content-Security-Policy with a per-request nonce, and HSTS
+where the app is served over TLS (production)."""
 
 import secrets
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
 
 def csp_nonce() -> str:
@@ -28,6 +29,10 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if current_app.config["STRICT_TRANSPORT_SECURITY"]:
+            response.headers.setdefault(
+                "Strict-Transport-Security", current_app.config["STRICT_TRANSPORT_SECURITY"]
+            )
         if not request.path.startswith("/static/"):
             # Pages carry personal data: never keep them in shared or back/forward caches.
             response.headers.setdefault("Cache-Control", "no-store")

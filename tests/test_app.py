@@ -142,3 +142,54 @@ def test_an_id_no_column_can_hold_is_not_found_not_an_error(app, as_role, path):
     """Ids in URLs stop at 2³¹ − 1, which every id column holds on both databases."""
     for role in (Role.CASEWORKER, Role.ADMIN):
         assert as_role(role).get(path).status_code == 404
+
+
+def production_app(monkeypatch, **overrides):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    return create_app("production", **overrides)
+
+
+def test_production_asks_browsers_to_keep_to_https(monkeypatch):
+    response = production_app(monkeypatch).test_client().get("/no-such-page")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_development_and_tests_send_no_hsts(client):
+    assert "Strict-Transport-Security" not in client.get("/sign-in").headers
+
+
+def test_production_hides_sql_parameters_and_asks_for_two_step(monkeypatch):
+    monkeypatch.delenv("PARTNERSHIP_REQUIRE_TWO_STEP", raising=False)
+    app = production_app(monkeypatch)
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["hide_parameters"] is True
+    from partnership.config import ProductionConfig
+
+    assert ProductionConfig.PARTNERSHIP_REQUIRE_TWO_STEP is True
+
+
+def test_forwarded_for_is_ignored_unless_proxies_are_trusted(app, client, monkeypatch):
+    """Nobody picks their own address for the sign-in limit by sending X-Forwarded-For."""
+    from partnership.extensions import limiter
+
+    monkeypatch.setitem(app.config, "RATELIMIT_SIGN_IN", "3 per minute")
+    limiter.reset()
+    statuses = [
+        client.post_form(
+            "/sign-in",
+            {"email": "a@example.org", "password": "x"},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+        ).status_code
+        for n in range(4)
+    ]
+    limiter.reset()
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_proxy_headers_are_believed_from_as_many_proxies_as_configured(monkeypatch):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    assert not isinstance(production_app(monkeypatch).wsgi_app, ProxyFix)
+    behind_two = production_app(monkeypatch, TRUSTED_PROXIES=2).wsgi_app
+    assert isinstance(behind_two, ProxyFix)
+    assert (behind_two.x_for, behind_two.x_proto, behind_two.x_host) == (2, 2, 2)

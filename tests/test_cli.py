@@ -314,7 +314,7 @@ def test_users_create_refuses_passwords_that_do_not_match(app, partnership):
 
 def test_users_create_refuses_a_short_password_from_the_prompt(app, partnership):
     result = create_user(app, input="pw\npw\n")
-    assert refused(result, "The password must be 12 characters or more"), result.output
+    assert refused(result, "Password must be 12 characters or more"), result.output
     assert user_named("new.worker@example.org") is None
 
 
@@ -324,7 +324,9 @@ def test_users_create_refuses_a_short_password_from_the_prompt(app, partnership)
         (["--email", "CASEWORKER@example.ORG"], "There is already a user with the email"),
         (["--email", "not an email"], "Enter an email address"),
         (["--organisation", "Westside Pantry"], "No organisation called Westside Pantry"),
-        (["--password", "too short"], "The password must be 12 characters or more"),
+        (["--password", "too short"], "Password must be 12 characters or more"),
+        (["--password", "passwordpassword"], "Password is too easy to guess"),
+        (["--password", "new.worker@example.org 1"], "must not contain your email address"),
         (["--name", " "], "Enter their name"),
         (["--neighbourhood", "Northside"], "Only neighbourhood leads are given neighbourhoods"),
         (["--role", "lead"], "Give a lead at least one neighbourhood"),

@@ -17,12 +17,13 @@ depends_on = None
 
 def upgrade():
     now = datetime.now(UTC)
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("two_step_secret", sa.String(length=64), nullable=True))
-        batch_op.add_column(
-            sa.Column("two_step_enabled_at", sa.DateTime(timezone=True), nullable=True)
-        )
-        batch_op.add_column(sa.Column("two_step_last_step", sa.BigInteger(), nullable=True))
+    # Plain ALTER TABLE, not a batch: on SQLite a batch would copy `users`, which every other
+    # table refers to, and refuse to drop the old copy while rows point at it.
+    op.add_column("users", sa.Column("two_step_secret", sa.String(length=64), nullable=True))
+    op.add_column(
+        "users", sa.Column("two_step_enabled_at", sa.DateTime(timezone=True), nullable=True)
+    )
+    op.add_column("users", sa.Column("two_step_last_step", sa.BigInteger(), nullable=True))
 
     # Sessions already open count as seen now; tokens already made keep read and write,
     # which is what they could do, and expire in the default 90 days from now.
@@ -121,7 +122,5 @@ def downgrade():
         batch_op.drop_column("scope")
     with op.batch_alter_table("user_sessions", schema=None) as batch_op:
         batch_op.drop_column("last_seen_at")
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("two_step_last_step")
-        batch_op.drop_column("two_step_enabled_at")
-        batch_op.drop_column("two_step_secret")
+    for column in ("two_step_last_step", "two_step_enabled_at", "two_step_secret"):
+        op.drop_column("users", column)

@@ -29,7 +29,8 @@ from wtforms.validators import (
 )
 
 from partnership import words
-from partnership.auth.forms import MIN_PASSWORD_LENGTH
+from partnership.auth.forms import check_new_password
+from partnership.auth.passwords import MIN_PASSWORD_LENGTH
 from partnership.forms import strip
 from partnership.models import Role, Sector
 from partnership.structure import (
@@ -139,6 +140,7 @@ class NeedForm(FlaskForm):
 
 
 def _temporary_password(label: str) -> PasswordField:
+    """Checked by the same rules as any password (validate_password on each form)."""
     return PasswordField(
         label,
         widget=GovPasswordInput(),
@@ -146,14 +148,7 @@ def _temporary_password(label: str) -> PasswordField:
             f"At least {MIN_PASSWORD_LENGTH} characters. Give it to them in person or by phone: "
             "they choose their own when they first sign in."
         ),
-        validators=[
-            InputRequired(message="Enter a temporary password"),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=200,
-                message=f"Password must be {MIN_PASSWORD_LENGTH} characters or more",
-            ),
-        ],
+        validators=[InputRequired(message="Enter a temporary password")],
     )
 
 
@@ -204,6 +199,9 @@ class UserForm(FlaskForm):
     password = _temporary_password("Temporary password")
     submit = SubmitField("Create user", widget=GovSubmitInput())
 
+    def validate_password(self, field) -> None:
+        check_new_password(field.data, email=self.email.data or "", name=self.name.data or "")
+
 
 class EditUserForm(UserForm):
     password = None
@@ -214,6 +212,9 @@ class TemporaryPasswordForm(FlaskForm):
     password = _temporary_password("New temporary password")
     submit = SubmitField("Set temporary password", widget=GovSubmitInput())
 
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
 
-class ConfirmForm(FlaskForm):
-    """A button that changes something: CSRF-protected, nothing else to fill in."""
+    def validate_password(self, field) -> None:
+        check_new_password(field.data, email=self.user.email, name=self.user.name)

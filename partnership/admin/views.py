@@ -12,7 +12,6 @@ from partnership.admin import access_log as access_logs
 from partnership.admin import holidays, people
 from partnership.admin.forms import (
     ROLE_HINTS,
-    ConfirmForm,
     EditUserForm,
     NeedForm,
     NeighbourhoodForm,
@@ -20,9 +19,19 @@ from partnership.admin.forms import (
     TemporaryPasswordForm,
     UserForm,
 )
+from partnership.auth import history, tokens
 from partnership.auth.passwords import hash_password
 from partnership.extensions import db
-from partnership.models import NeedCategory, Neighbourhood, Organisation, Role, Sector, User
+from partnership.forms import ConfirmForm
+from partnership.models import (
+    ApiToken,
+    NeedCategory,
+    Neighbourhood,
+    Organisation,
+    Role,
+    Sector,
+    User,
+)
 from partnership.structure import (
     StructureError,
     charity_number_taken,
@@ -241,9 +250,26 @@ def edit_user(user_id: int):
 
 @admin.route("/users/<int:user_id>")
 def user(user_id: int):
+    person = _get_or_404(User, user_id)
     return render_template(
-        "views/admin/user.html", user=_get_or_404(User, user_id), confirm=ConfirmForm()
+        "views/admin/user.html",
+        user=person,
+        confirm=ConfirmForm(),
+        records=tokens.tokens_of(person),
+        token_state=tokens.token_state,
+        history=history.history_of(person),
     )
+
+
+@admin.route("/users/<int:user_id>/tokens/<int:token_id>/revoke", methods=["POST"])
+def revoke_token(user_id: int, token_id: int):
+    record = db.session.get(ApiToken, token_id)
+    if record is None or record.user_id != user_id:
+        abort(404)
+    if ConfirmForm().validate_on_submit() and tokens.revoke_token(record, by=current_user):
+        db.session.commit()
+        flash(f"Revoked {record.user.name}'s token for {record.name}", "success")
+    return redirect(url_for("admin.user", user_id=user_id))
 
 
 @admin.route("/users/<int:user_id>/deactivate", methods=["POST"])
@@ -272,7 +298,7 @@ def reactivate_user(user_id: int):
 @admin.route("/users/<int:user_id>/temporary-password", methods=["GET", "POST"])
 def temporary_password(user_id: int):
     user = _get_or_404(User, user_id)
-    form = TemporaryPasswordForm()
+    form = TemporaryPasswordForm(user)
     if form.validate_on_submit():
         people.set_temporary_password(user, form.password.data, by=current_user)
         db.session.commit()

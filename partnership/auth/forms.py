@@ -1,9 +1,16 @@
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import EqualTo, InputRequired, Length
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovPasswordInput,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import BooleanField, EmailField, PasswordField, SubmitField, ValidationError
+from wtforms.validators import EqualTo, InputRequired
 
-MIN_PASSWORD_LENGTH = 12
+from partnership.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
+
+PASSWORD_HINT = f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words work well."
 
 
 class SignInForm(FlaskForm):
@@ -20,19 +27,26 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
+def check_new_password(password: str, *, email: str, name: str) -> None:
+    """The password rules (partnership.auth.passwords) as a form validator."""
+    problem = password_problem(password, email=email, name=name)
+    if problem:
+        raise ValidationError(problem)
+
+
 class ChangePasswordForm(FlaskForm):
+    """The person's own password: the current one first, so a borrowed session can't."""
+
+    current = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your current password")],
+    )
     password = PasswordField(
         "New password",
         widget=GovPasswordInput(),
-        description=f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words work well.",
-        validators=[
-            InputRequired(message="Enter a new password"),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=200,
-                message=f"Password must be {MIN_PASSWORD_LENGTH} characters or more",
-            ),
-        ],
+        description=PASSWORD_HINT,
+        validators=[InputRequired(message="Enter a new password")],
     )
     confirm = PasswordField(
         "Confirm new password",
@@ -42,4 +56,16 @@ class ChangePasswordForm(FlaskForm):
             EqualTo("password", message="Passwords must match"),
         ],
     )
+    end_tokens = BooleanField(
+        "Also revoke my API tokens",
+        widget=GovCheckboxInput(),
+        description="Do this if someone else may have known your password.",
+    )
     submit = SubmitField("Save password", widget=GovSubmitInput())
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_password(self, field) -> None:
+        check_new_password(field.data, email=self.user.email, name=self.user.name)

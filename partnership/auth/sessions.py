@@ -4,11 +4,15 @@ The session cookie is signed but kept by the browser, so a copy of it would outl
 sign-out. Each sign-in therefore starts a record named by a random token that the cookie
 carries; sign-out and deactivation end it, and a session is honoured only while its record
 is open, its user active and its user's session version unchanged (a password change moves
-the version on). The user loader and every open live stream ask `signed_in_user`.
+the version on), and while it is neither idle too long (SESSION_IDLE_MINUTES without a
+request) nor too old (SESSION_ABSOLUTE_HOURS since sign-in). The user loader and every
+open live stream ask `signed_in_user`; only requests the person makes move `last_seen_at`.
 """
 
 import secrets
+from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from partnership import clock
@@ -38,12 +42,41 @@ def end(token: str | None) -> None:
 
 
 def end_all(user: User) -> None:
-    """End every session of the user (on deactivation)."""
+    """End every session of the user (on deactivation and password change)."""
     db.session.execute(
         update(SignedInSession)
         .where(SignedInSession.user_id == user.id, SignedInSession.ended_at.is_(None))
         .values(ended_at=clock.now())
     )
+
+
+# How often a session's last-seen time is written: idle timeouts are counted in minutes.
+SEEN_RECORDED_EVERY = timedelta(minutes=1)
+
+
+def _oldest_allowed(now: datetime) -> tuple[datetime, datetime]:
+    """The earliest last request, and the earliest sign-in, a usable session may have."""
+    config = current_app.config
+    return (
+        now - timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+        now - timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]),
+    )
+
+
+def note_request(token: str) -> None:
+    """The person made a request in this session: it is not idle. Written at most once a
+    minute, in its own short transaction so that a page that only reads keeps it too."""
+    now = clock.now()
+    result = db.session.execute(
+        update(SignedInSession)
+        .where(
+            SignedInSession.id == token,
+            SignedInSession.last_seen_at < now - SEEN_RECORDED_EVERY,
+        )
+        .values(last_seen_at=now)
+    )
+    if result.rowcount:  # type: ignore[attr-defined]
+        db.session.commit()
 
 
 def signed_in_user(user_key: str, token: object) -> User | None:
@@ -55,12 +88,15 @@ def signed_in_user(user_key: str, token: object) -> User | None:
     user_id, _, version = user_key.partition(":")
     if not (isinstance(token, str) and _small_number(user_id) and _small_number(version)):
         return None
+    last_request, signed_in = _oldest_allowed(clock.now())
     return db.session.scalar(
         select(User)
         .join(SignedInSession, SignedInSession.user_id == User.id)
         .where(
             SignedInSession.id == token,
             SignedInSession.ended_at.is_(None),
+            SignedInSession.last_seen_at > last_request,
+            SignedInSession.created_at > signed_in,
             User.id == int(user_id),
             User.active.is_(True),
             User.session_version == int(version),

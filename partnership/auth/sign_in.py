@@ -12,9 +12,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from partnership import clock
+from partnership.auth import history, sessions, tokens
 from partnership.auth.passwords import hash_password, needs_rehash, verify_password
 from partnership.extensions import db
-from partnership.models import SignInLockout, User
+from partnership.models import AccountAction, SignInLockout, User
 from partnership.models.accounts import normalise_email
 
 
@@ -83,4 +84,14 @@ def set_password(user: User, password: str, *, temporary: bool) -> None:
     user.password_hash = hash_password(password)
     user.must_change_password = temporary
     user.session_version += 1
+    sessions.end_all(user)
     clear_lockout(user.email)
+
+
+def change_own_password(user: User, password: str, *, end_tokens: bool) -> None:
+    """The person chose a new password (having given their current one): every session
+    ends, and their API tokens too if they ask."""
+    set_password(user, password, temporary=False)
+    if end_tokens:
+        tokens.revoke_all(user, by=user)
+    history.note(user, AccountAction.PASSWORD_CHANGED, by=user)

@@ -12,10 +12,10 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from partnership.auth import sessions
+from partnership.auth import sessions, tokens
 from partnership.auth.forms import ChangePasswordForm, SignInForm
 from partnership.auth.passwords import verify_password
-from partnership.auth.sign_in import Refusal, attempt_sign_in, set_password
+from partnership.auth.sign_in import Refusal, attempt_sign_in, change_own_password
 from partnership.extensions import db, limiter, login_manager
 from partnership.forms import local_path
 from partnership.models import User
@@ -29,8 +29,24 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def load_user(user_key: str) -> User | None:
-    """Only a session whose record is open, of an active user at the same session version."""
-    return sessions.signed_in_user(user_key, session.get(sessions.KEY))
+    """Only a session whose record is open and not idle or too old, of an active user at the
+    same session version. A session that has ended is forgotten entirely, not just its user."""
+    token = session.get(sessions.KEY)
+    user = sessions.signed_in_user(user_key, token)
+    if user is None or not isinstance(token, str):
+        session.clear()
+        return None
+    if _made_by_the_person() and not (db.session.new or db.session.dirty):
+        sessions.note_request(token)
+    return user
+
+
+def _made_by_the_person() -> bool:
+    """Requests a person makes keep their session from idling; the live stream and the
+    fragments pages fetch by themselves when something changes do not."""
+    if request.endpoint == "live.stream":
+        return False
+    return not (request.method == "GET" and request.headers.get("HX-Request") == "true")
 
 
 @auth.route("/sign-in", methods=["GET", "POST"])
@@ -73,15 +89,24 @@ def sign_out():
 @auth.route("/change-password", methods=["GET", "POST"])
 @login_required
 def change_password():
-    form = ChangePasswordForm()
+    user = current_user._get_current_object()
+    form = ChangePasswordForm(user)
+    live_tokens = [record for record in tokens.tokens_of(user) if tokens.is_live(record)]
     if form.validate_on_submit():
-        if verify_password(current_user.password_hash, form.password.data):
+        if not verify_password(user.password_hash, form.current.data):
+            form.current.errors.append("Your current password is not right")
+        elif verify_password(user.password_hash, form.password.data):
             form.password.errors.append("Choose a password different from your current one")
         else:
-            set_password(current_user, form.password.data, temporary=False)
+            change_own_password(user, form.password.data, end_tokens=form.end_tokens.data)
+            # Every session ended, this one too: carry on in a new one.
+            session.clear()
+            token = sessions.begin(user)
             db.session.commit()
-            # The session version moved on: carry this session along with it.
-            login_user(current_user._get_current_object())
-            flash("Your password has been changed", "success")
+            login_user(user)
+            session[sessions.KEY] = token
+            flash("Your password has been changed. You are signed out everywhere else.", "success")
             return redirect(url_for("main.home"))
-    return render_template("views/auth/change-password.html", form=form)
+    return render_template(
+        "views/auth/change-password.html", form=form, live_tokens=len(live_tokens)
+    )

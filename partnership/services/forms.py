@@ -213,7 +213,3 @@ class ServiceForm(FlaskForm):
             and youngest > oldest
         ):
             raise ValidationError("The oldest age must be the same as or more than the youngest")
-
-
-class ConfirmForm(FlaskForm):
-    """A button that changes something: CSRF-protected, nothing else to fill in."""

@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from partnership import clock
 from partnership.access import may_manage_service, requires_role
 from partnership.extensions import db, htmx
-from partnership.forms import local_path
+from partnership.forms import ConfirmForm, local_path
 from partnership.models import (
     CapacityStatus,
     CapacityUpdate,
@@ -33,7 +33,6 @@ from partnership.services.forms import (
     STATUS_HINTS,
     CapacityForm,
     CompactCapacityForm,
-    ConfirmForm,
     ServiceForm,
 )
 from partnership.words import local_time

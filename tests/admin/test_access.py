@@ -3,8 +3,18 @@
 import pytest
 from sqlalchemy import select
 
+from partnership.auth.tokens import create_token
 from partnership.extensions import db
-from partnership.models import BankHoliday, NeedCategory, Neighbourhood, Organisation, Role, User
+from partnership.models import (
+    ApiToken,
+    BankHoliday,
+    NeedCategory,
+    Neighbourhood,
+    Organisation,
+    Role,
+    TokenScope,
+    User,
+)
 from tests.admin.conftest import TEMPORARY_PASSWORD
 
 # Every admin URL with each method it answers, and a valid form for each POST: were the
@@ -28,6 +38,7 @@ ADMIN_URLS = [
     ("POST", "/admin/users/<int:user_id>/edit"),
     ("POST", "/admin/users/<int:user_id>/deactivate"),
     ("POST", "/admin/users/<int:user_id>/reactivate"),
+    ("POST", "/admin/users/<int:user_id>/tokens/<int:token_id>/revoke"),
     ("GET", "/admin/users/<int:user_id>/temporary-password"),
     ("POST", "/admin/users/<int:user_id>/temporary-password"),
     ("GET", "/admin/needs"),
@@ -46,6 +57,10 @@ def url_and_form(structure, method: str, rule: str) -> tuple[str, dict]:
     """The concrete URL for `rule`, and for a POST a form that would change something."""
     # The outsider is active and the leaver deactivated, so that both buttons do something.
     user = structure.leaver if rule.endswith("/reactivate") else structure.outsider
+    if "<int:token_id>" in rule:
+        _token, record = create_token(user, "Integration", scope=TokenScope.READ)
+        db.session.commit()
+        rule = rule.replace("<int:token_id>", str(record.id))
     url = (
         rule.replace("<int:neighbourhood_id>", str(structure.north.id))
         .replace("<int:organisation_id>", str(structure.surgery.id))
@@ -93,6 +108,7 @@ def snapshot() -> list:
         ],
         db.session.execute(select(NeedCategory.name)).all(),
         db.session.execute(select(BankHoliday.day, BankHoliday.name)).all(),
+        db.session.execute(select(ApiToken.id, ApiToken.revoked_at)).all(),
     ]
 
 

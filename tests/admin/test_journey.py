@@ -53,7 +53,11 @@ def test_admin_adds_an_organisation_and_its_coordinator_who_signs_in(
     assert "You signed in with a temporary password" in page
     response = client.post_form(
         "/change-password",
-        {"password": "my own long password", "confirm": "my own long password"},
+        {
+            "current": "given by phone 42",
+            "password": "my own long password",
+            "confirm": "my own long password",
+        },
     )
     assert response.headers["Location"] == "/"
 

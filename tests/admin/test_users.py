@@ -3,9 +3,12 @@
 import re
 
 import pytest
+from sqlalchemy import select
 
 from partnership.auth.passwords import verify_password
-from partnership.models import Role, User
+from partnership.auth.tokens import create_token, token_for_call
+from partnership.extensions import db
+from partnership.models import AccountAction, AccountEvent, Role, TokenScope, User
 from tests.admin.conftest import TEMPORARY_PASSWORD, assert_refused, count, find, reload
 
 WRONG = "Enter a correct email address and password"
@@ -283,7 +286,12 @@ def test_a_temporary_password_ends_sessions_and_must_be_changed(structure, admin
 
 @pytest.mark.parametrize(
     ("password", "message"),
-    [("", "Enter a temporary password"), ("too short", "Password must be 12 characters or more")],
+    [
+        ("", "Enter a temporary password"),
+        ("too short", "Password must be 12 characters or more"),
+        ("passwordpassword", "Password is too easy to guess"),
+        ("caseworker@example.org", "must not contain your email address"),
+    ],
 )
 def test_a_bad_temporary_password_is_refused_and_changes_nothing(
     structure, admin_client, password, message
@@ -295,3 +303,54 @@ def test_a_bad_temporary_password_is_refused_and_changes_nothing(
     casey = reload(User, casey.id)
     assert casey.password_hash == before
     assert not casey.must_change_password
+
+
+def test_the_user_page_lists_tokens_and_an_admin_revokes_one(structure, admin_client):
+    casey = structure.users[Role.CASEWORKER]
+    token, record = create_token(casey, "Case system", scope=TokenScope.READ)
+    db.session.commit()
+    page = admin_client.get(f"/admin/users/{casey.id}").get_data(as_text=True)
+    assert "Case system" in page
+    assert record.prefix in page
+    assert token not in page
+    url = f"/admin/users/{casey.id}/tokens/{record.id}/revoke"
+    response = admin_client.post_form(url, {}, form_page=f"/admin/users/{casey.id}")
+    assert response.headers["Location"] == f"/admin/users/{casey.id}"
+    assert token_for_call(token) is None
+    page = admin_client.get(f"/admin/users/{casey.id}").get_data(as_text=True)
+    assert "API token revoked: Case system" in page
+    assert "Ada Admin" in page or "By" in page
+
+
+def test_an_admin_revokes_only_through_the_tokens_owner(structure, admin_client):
+    casey, lena = structure.users[Role.CASEWORKER], structure.users[Role.LEAD]
+    token, record = create_token(casey, "Case system", scope=TokenScope.READ)
+    db.session.commit()
+    url = f"/admin/users/{lena.id}/tokens/{record.id}/revoke"
+    assert admin_client.post_form(url, {}, form_page="/admin/users").status_code == 404
+    assert token_for_call(token) is not None
+
+
+def test_deactivating_and_resetting_are_in_the_account_history(structure, admin_client):
+    casey = structure.users[Role.CASEWORKER]
+    admin_client.post_form(
+        f"/admin/users/{casey.id}/deactivate", {}, form_page=f"/admin/users/{casey.id}"
+    )
+    admin_client.post_form(
+        f"/admin/users/{casey.id}/reactivate", {}, form_page=f"/admin/users/{casey.id}"
+    )
+    admin_client.post_form(
+        f"/admin/users/{casey.id}/temporary-password", {"password": TEMPORARY_PASSWORD}
+    )
+    events = db.session.scalars(
+        select(AccountEvent).where(AccountEvent.user_id == casey.id).order_by(AccountEvent.id)
+    ).all()
+    assert [event.action for event in events] == [
+        AccountAction.DEACTIVATED,
+        AccountAction.REACTIVATED,
+        AccountAction.TEMPORARY_PASSWORD,
+    ]
+    assert {event.by_user.role for event in events} == {Role.ADMIN}
+    page = admin_client.get(f"/admin/users/{casey.id}").get_data(as_text=True)
+    for words in ("Deactivated", "Reactivated", "Temporary password set"):
+        assert words in page

@@ -138,12 +138,18 @@ def test_temporary_password_must_be_changed_before_anything_else(client, partner
     response = client.get("/")
     assert response.headers["Location"] == "/change-password"
 
-    page = client.post_form("/change-password", {"password": "short", "confirm": "short"}).get_data(
-        as_text=True
-    )
+    page = client.post_form(
+        "/change-password",
+        {"current": "temporary password 1", "password": "short", "confirm": "short"},
+    ).get_data(as_text=True)
     assert "Password must be 12 characters or more" in page
     response = client.post_form(
-        "/change-password", {"password": "a new long password", "confirm": "a new long password"}
+        "/change-password",
+        {
+            "current": "temporary password 1",
+            "password": "a new long password",
+            "confirm": "a new long password",
+        },
     )
     assert response.headers["Location"] == "/"
     assert "Hello, Cora Ordinator" in client.get("/").get_data(as_text=True)

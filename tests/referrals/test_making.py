@@ -953,7 +953,8 @@ def test_no_cookie_ever_holds_what_was_typed_about_the_resident(world, journey):
     assert the_referral().resident.family_name == "Quennell"
 
 
-def test_a_draft_answered_lately_is_not_abandoned(world, journey, app, clock_at):
+def test_a_draft_answered_lately_is_not_abandoned(world, journey, app, clock_at, monkeypatch):
+    monkeypatch.setitem(app.config, "SESSION_IDLE_MINUTES", 11 * 60)
     started = clock.now()
     journey.choose(world.ann)
     # Within a session's lifetime, an answer marks the draft as in use.
