@@ -8,7 +8,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from partnership import cache, errors, inputs, security, words
+from partnership import cache, errors, inputs, logs, security, words
 from partnership.columns import LARGEST_ID
 from partnership.config import CONFIGS, INSTANCE, ROOT, ProductionConfig
 from partnership.database import configure_engine
@@ -67,6 +67,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.jinja_env.globals["words"] = words
 
     inputs.init_app(app)  # before anything else reads the request
+    logs.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
     errors.init_app(app)

@@ -10,6 +10,8 @@ import os
 
 from gunicorn.glogging import Logger
 
+from partnership.logs import ACCESS_LOG_FORMAT
+
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 worker_class = "gevent"
@@ -17,6 +19,8 @@ worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "10000"))
 timeout = 60
 graceful_timeout = 20
 accesslog = "-"
+# Paths without query strings and no Referer: a resident search's terms are never logged.
+access_log_format = ACCESS_LOG_FORMAT
 
 
 class QuietHealthChecks(Logger):

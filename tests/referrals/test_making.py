@@ -3,17 +3,22 @@ resident, choose the need and a suggested service, record consent, give the deta
 check the answers and send. Every page is a plain form with post/redirect/get.
 """
 
+import logging
 import random
 import re
+import runpy
 import zlib
 from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
+from gunicorn.config import Config
+from gunicorn.glogging import Logger
 from itsdangerous.encoding import base64_decode
 from sqlalchemy import func, select
 
 from partnership import clock
+from partnership.config import ROOT
 from partnership.extensions import db
 from partnership.models import (
     AccessAction,
@@ -1002,3 +1007,56 @@ def test_an_overlong_send_key_goes_back_to_check_and_sends_nothing(world, journe
     assert response.status_code == 302
     assert response.headers["Location"] == f"{NEW}/check"
     assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
+
+
+# Logs: no resident's name, NHS number or postcode in any of them. Search terms ride in
+# query strings (and in next=); gunicorn's request lines and the app's logs are checked.
+
+PERSONAL = ("Smith", "smith", VALID_NHS, "M9 4DH", "M9+4DH", "M9%204DH", "Lost her job")
+# The format gunicorn is started with (`make serve`).
+ACCESS_LOG_FORMAT = runpy.run_path(str(ROOT / "partnership" / "gunicorn.conf.py"))[
+    "access_log_format"
+]
+
+
+def gunicorn_line(response) -> str:
+    """The line gunicorn's access log, configured as in production, writes for a response."""
+    config = Config()
+    config.set("access_log_format", ACCESS_LOG_FORMAT)
+    environ = dict(response.request.environ)
+    query = environ.get("QUERY_STRING", "")
+    environ["RAW_URI"] = environ["PATH_INFO"] + ("?" + query if query else "")
+    headers = [(name.upper(), value) for name, value in response.request.headers.items()]
+    atoms = Logger(config).atoms(
+        SimpleNamespace(status=response.status, sent=0, headers=[]),
+        SimpleNamespace(headers=headers),
+        environ,
+        timedelta(milliseconds=3),
+    )
+    return ACCESS_LOG_FORMAT % atoms
+
+
+def test_the_referral_journey_leaves_no_personal_data_in_any_log(world, journey, caplog):
+    world.ann.nhs_number = VALID_NHS
+    db.session.commit()
+    caplog.set_level(logging.DEBUG)
+    lines = []
+    for q in ("Smith", VALID_NHS, "M9 4DH"):
+        response = journey.get("/resident", query_string={"q": q})
+        assert "Ann Smith" in response.get_data(as_text=True)  # the search did find her
+        assert f"q={q.replace(' ', '+')}" in response.request.environ["QUERY_STRING"]
+        lines.append(gunicorn_line(response))
+    journey.to_check(world.ann, world.food, world.parcels)
+    sent = journey.send(journey.check_key())
+    assert sent.status_code == 302
+    lines.append(gunicorn_line(sent))
+    referral_page = journey.client.get(sent.headers["Location"])
+    lines.append(gunicorn_line(referral_page))
+
+    logged = "\n".join([caplog.text, *lines])
+    assert "GET /referrals/new/resident" in logged
+    for words in PERSONAL:
+        assert words not in logged, words
+    for what in db.session.scalars(select(AccessLog.what)):
+        for words in PERSONAL:
+            assert words not in what
