@@ -326,7 +326,7 @@ def test_users_create_refuses_a_short_password_from_the_prompt(app, partnership)
         (["--organisation", "Westside Pantry"], "No organisation called Westside Pantry"),
         (["--password", "too short"], "Password must be 12 characters or more"),
         (["--password", "passwordpassword"], "Password is too easy to guess"),
-        (["--password", "new.worker@example.org 1"], "must not contain your email address"),
+        (["--password", "new.worker@example.org 1"], "must not contain the email address"),
         (["--name", " "], "Enter their name"),
         (["--neighbourhood", "Northside"], "Only neighbourhood leads are given neighbourhoods"),
         (["--role", "lead"], "Give a lead at least one neighbourhood"),

@@ -74,13 +74,16 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     personal = _personal_words(email, name)
     lowered = password.lower()
     if email and email.lower() in lowered:
-        return "Password must not contain your email address"
+        return "Password must not contain the email address of the account"
     # What is left once the person's own words, spaces, digits and punctuation are taken out.
     rest = lowered
     for word in sorted(personal, key=len, reverse=True):
         rest = rest.replace(word, "")
     if len(re.sub(r"[\W\d_]+", "", rest)) < 6:
-        return "Password must not be made of your name, email address or the partnership's name"
+        return (
+            "Password must not be made of the name or email address of the account, "
+            "or the name of the partnership"
+        )
     result = zxcvbn(password[:_SCORED_LENGTH], user_inputs=personal)
     if result["score"] < LEAST_SCORE:
         return (
