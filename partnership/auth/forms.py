@@ -1,7 +1,10 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import EqualTo, InputRequired, Length
+from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
+
+from partnership.auth.two_step import looks_like_app_code
+from partnership.forms import strip
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -43,3 +46,36 @@ class ChangePasswordForm(FlaskForm):
         ],
     )
     submit = SubmitField("Save password", widget=GovSubmitInput())
+
+
+class TwoStepCodeForm(FlaskForm):
+    """The six digits an authenticator app shows; the template says why they are asked."""
+
+    code = StringField(
+        "Code from your authenticator app",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[
+            InputRequired(message="Enter the code from your authenticator app"),
+            Length(max=20, message="Enter the 6-digit code from your authenticator app"),
+        ],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def validate_code(self, field) -> None:
+        if not looks_like_app_code(field.data):
+            raise ValidationError("Enter the 6-digit code from your authenticator app")
+
+
+class RecoveryCodeForm(FlaskForm):
+    code = StringField(
+        "Recovery code",
+        widget=GovTextInput(),
+        description="One you have not used before, like abcd-efgh-jkmn.",
+        filters=[strip],
+        validators=[
+            InputRequired(message="Enter one of your recovery codes"),
+            Length(max=40, message="Enter a recovery code as it was shown to you"),
+        ],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
