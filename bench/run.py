@@ -70,6 +70,8 @@ def bench_env() -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         # A fresh random secret per run: production refuses anything shorter than 32.
         "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(48),
+        # The bench signs in a coordinator and a lead with a password alone.
+        "PARTNERSHIP_REQUIRE_TWO_STEP": "off",
     }
 
 

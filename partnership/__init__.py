@@ -74,6 +74,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     security.init_app(app)
     _init_templates(app)
     _require_password_change(app)
+    _require_two_step(app)
 
     from partnership import cli
     from partnership.live import setup as live
@@ -130,11 +131,13 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _init_templates(app: Flask) -> None:
+    from partnership.auth import two_step
     from partnership.navigation import navigation_for
     from partnership.referrals.notifications import notification_count
     from partnership.words import local_time
 
     app.add_template_global(notification_count)
+    app.add_template_global(two_step.must_set_up, "must_set_up_two_step")
     app.add_template_filter(local_time)
 
     @app.template_global()
@@ -168,4 +171,31 @@ def _require_password_change(app: Flask) -> None:
             and request.endpoint not in allowed
         ):
             return redirect(url_for("auth.change_password"))
+        return None
+
+
+def _require_two_step(app: Flask) -> None:
+    """Someone who must use two-step sign-in and has not set it up does so before anything
+    else (after choosing a password, if they must do that too)."""
+    from partnership.auth.two_step import must_set_up
+
+    allowed = {
+        "auth.two_step_status",
+        "auth.set_up_two_step",
+        "auth.change_password",
+        "auth.sign_out",
+        "static",
+        "main.accessibility",
+        "main.cookies",
+        "main.healthz",
+    }
+
+    @app.before_request
+    def check_two_step():
+        if (
+            request.endpoint not in allowed
+            and must_set_up(current_user)
+            and not current_user.must_change_password
+        ):
+            return redirect(url_for("auth.two_step_status"))
         return None

@@ -64,6 +64,9 @@ class Config:
     # Two-step sign-in is always asked of admins; this asks it of everyone. Production
     # turns it on unless told otherwise; the demo and tests keep sign-in simple.
     PARTNERSHIP_REQUIRE_TWO_STEP = os.environ.get("PARTNERSHIP_REQUIRE_TWO_STEP", "") == "on"
+    # Admins hold everyone's accounts in their hands: always two-step, except in the demo
+    # (development) and the tests, which keep signing in with a password alone.
+    TWO_STEP_FOR_ADMINS = True
     # How long a new API token works unless its maker chooses otherwise.
     API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
     # How many reverse proxies stand in front of the app and set X-Forwarded-*: only then are
@@ -79,6 +82,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False
+    TWO_STEP_FOR_ADMINS = os.environ.get("TWO_STEP_FOR_ADMINS", "") == "on"
 
 
 class TestConfig(Config):
@@ -92,6 +96,10 @@ class TestConfig(Config):
     # The limiter stays on, as in production, with a limit no ordinary test reaches.
     RATELIMIT_SIGN_IN = "10000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
+    # Sign-in stays a password alone whatever the environment says; the tests of the
+    # two-step rules turn these on.
+    PARTNERSHIP_REQUIRE_TWO_STEP = False
+    TWO_STEP_FOR_ADMINS = False
 
 
 class ProductionConfig(Config):

@@ -3,6 +3,7 @@
 from flask import current_app, url_for
 from markupsafe import Markup
 
+from partnership.auth.two_step import must_set_up
 from partnership.models import Role
 
 
@@ -43,7 +44,7 @@ def navigation_for(user, path: str) -> list[dict]:
 
     "current" marks the page itself (aria-current="page"); "active" a page within the area.
     """
-    if not user.is_authenticated or user.must_change_password:
+    if not user.is_authenticated or user.must_change_password or must_set_up(user):
         return []
     home = url_for("main.home")
     navigation = []

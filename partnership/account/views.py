@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from partnership.account.forms import SCOPE_HINTS, NewTokenForm
-from partnership.auth import history, tokens
+from partnership.auth import history, tokens, two_step
 from partnership.extensions import db
 from partnership.forms import ConfirmForm
 from partnership.models import ApiToken, TokenScope
@@ -25,6 +25,7 @@ def overview():
         "views/account/account.html",
         user=user,
         live_tokens=sum(tokens.is_live(record) for record in tokens.tokens_of(user)),
+        two_step_on=two_step.is_on(user),
         history=history.history_of(user, limit=20),
     )
 

@@ -19,7 +19,7 @@ from partnership.admin.forms import (
     TemporaryPasswordForm,
     UserForm,
 )
-from partnership.auth import history, tokens
+from partnership.auth import history, tokens, two_step
 from partnership.auth.passwords import hash_password
 from partnership.extensions import db
 from partnership.forms import ConfirmForm
@@ -258,6 +258,8 @@ def user(user_id: int):
         records=tokens.tokens_of(person),
         token_state=tokens.token_state,
         history=history.history_of(person),
+        two_step_on=two_step.is_on(person),
+        two_step_required=two_step.required_for(person),
     )
 
 
@@ -292,6 +294,20 @@ def reactivate_user(user_id: int):
         people.reactivate(user, by=current_user)
         db.session.commit()
         flash(f"Reactivated {user.name}", "success")
+    return redirect(url_for("admin.user", user_id=user.id))
+
+
+@admin.route("/users/<int:user_id>/reset-two-step", methods=["POST"])
+def reset_two_step(user_id: int):
+    user = _get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        # Never one's own: a borrowed admin session must not shed the second step with it.
+        if user.id == current_user.id:
+            flash("You cannot reset your own two-step sign-in", "error")
+        else:
+            people.reset_two_step(user, by=current_user)
+            db.session.commit()
+            flash(f"Reset two-step sign-in for {user.name}. They have been signed out.", "success")
     return redirect(url_for("admin.user", user_id=user.id))
 
 

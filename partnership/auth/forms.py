@@ -5,10 +5,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, EmailField, PasswordField, SubmitField, ValidationError
-from wtforms.validators import EqualTo, InputRequired
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from partnership.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
+from partnership.auth.two_step import looks_like_app_code
+from partnership.forms import strip
 
 PASSWORD_HINT = f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words work well."
 
@@ -69,3 +71,36 @@ class ChangePasswordForm(FlaskForm):
 
     def validate_password(self, field) -> None:
         check_new_password(field.data, email=self.user.email, name=self.user.name)
+
+
+class TwoStepCodeForm(FlaskForm):
+    """The six digits an authenticator app shows; the template says why they are asked."""
+
+    code = StringField(
+        "Code from your authenticator app",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[
+            InputRequired(message="Enter the code from your authenticator app"),
+            Length(max=20, message="Enter the 6-digit code from your authenticator app"),
+        ],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def validate_code(self, field) -> None:
+        if not looks_like_app_code(field.data):
+            raise ValidationError("Enter the 6-digit code from your authenticator app")
+
+
+class RecoveryCodeForm(FlaskForm):
+    code = StringField(
+        "Recovery code",
+        widget=GovTextInput(),
+        description="One you have not used before, like abcd-efgh-jkmn.",
+        filters=[strip],
+        validators=[
+            InputRequired(message="Enter one of your recovery codes"),
+            Length(max=40, message="Enter a recovery code as it was shown to you"),
+        ],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())

@@ -1,7 +1,9 @@
 """The sign-in rules: password check, lockout after repeated failures, inactive accounts.
 
 Every failure answers the same way whether or not the email belongs to an account, and
-an address locks after the same number of failures either way.
+an address locks after the same number of failures either way. For someone with two-step
+sign-in on, a correct password only leads to the code; wrong codes count towards the same
+lockout as wrong passwords, and only a correct code lifts it.
 """
 
 import enum
@@ -12,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from partnership import clock
-from partnership.auth import history, sessions, tokens
+from partnership.auth import history, sessions, tokens, two_step
 from partnership.auth.passwords import hash_password, needs_rehash, verify_password
 from partnership.extensions import db
 from partnership.models import AccountAction, SignInLockout, User
@@ -22,13 +24,15 @@ from partnership.models.accounts import normalise_email
 class Refusal(enum.Enum):
     WRONG = "wrong"
     LOCKED = "locked"
+    GONE = "gone"  # the account waiting for its code can no longer sign in: start again
 
 
 @dataclass
 class SignInResult:
-    user: User | None = None
+    user: User | None = None  # signed in
     refusal: Refusal | None = None
     locked_until: datetime | None = None
+    awaiting_code: User | None = None  # the password was right; now the two-step code
 
 
 def attempt_sign_in(email: str, password: str) -> SignInResult:
@@ -44,10 +48,46 @@ def attempt_sign_in(email: str, password: str) -> SignInResult:
     if user is None or not password_ok or not user.active:
         return _record_failure(email, now)
 
-    if lockout:
-        db.session.delete(lockout)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    if two_step.is_on(user):
+        # Not signed in yet, and the failures so far still count: only the code clears them.
+        db.session.commit()
+        return SignInResult(awaiting_code=user)
+    return _signed_in(user, lockout, now)
+
+
+def attempt_code(user_id: int, code: str) -> SignInResult:
+    """The second step: the code from the authenticator app, or a recovery code, of the
+    user whose password was right a moment ago."""
+    now = clock.now()
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or not two_step.is_on(user):
+        return SignInResult(refusal=Refusal.GONE)
+    lockout = db.session.get(SignInLockout, user.email)
+    if lockout and lockout.locked_until and lockout.locked_until > now:
+        return SignInResult(refusal=Refusal.LOCKED, locked_until=lockout.locked_until)
+    if not two_step.accept(user, code):
+        return _record_failure(user.email, now)
+    return _signed_in(user, lockout, now)
+
+
+def check_code_of_signed_in(user: User, code: str) -> SignInResult:
+    """A code asked of someone already signed in before a change to their two-step sign-in
+    (new recovery codes, turning it off). Wrong ones count towards the sign-in lockout, so
+    a borrowed session cannot try codes without end; while locked, none is accepted."""
+    now = clock.now()
+    lockout = db.session.get(SignInLockout, user.email)
+    if lockout and lockout.locked_until and lockout.locked_until > now:
+        return SignInResult(refusal=Refusal.LOCKED, locked_until=lockout.locked_until)
+    if not two_step.accept(user, code):
+        return _record_failure(user.email, now)
+    return SignInResult(user=user)
+
+
+def _signed_in(user: User, lockout: SignInLockout | None, now: datetime) -> SignInResult:
+    if lockout:
+        db.session.delete(lockout)
     user.last_signed_in_at = now
     db.session.commit()
     return SignInResult(user=user)

@@ -39,6 +39,7 @@ ADMIN_URLS = [
     ("POST", "/admin/users/<int:user_id>/deactivate"),
     ("POST", "/admin/users/<int:user_id>/reactivate"),
     ("POST", "/admin/users/<int:user_id>/tokens/<int:token_id>/revoke"),
+    ("POST", "/admin/users/<int:user_id>/reset-two-step"),
     ("GET", "/admin/users/<int:user_id>/temporary-password"),
     ("POST", "/admin/users/<int:user_id>/temporary-password"),
     ("GET", "/admin/needs"),
