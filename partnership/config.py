@@ -78,6 +78,9 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_SIGN_IN = os.environ.get("RATELIMIT_SIGN_IN", "30 per minute")
     RATELIMIT_HEADERS_ENABLED = True
+    # While Redis is down the limits are counted in each process's memory: sign-in goes on
+    # working, still limited, rather than failing with the limiter's storage.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
 
 class DevelopmentConfig(Config):

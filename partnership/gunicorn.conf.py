@@ -7,12 +7,19 @@ cooperative under gevent without extra patching.
 
 import multiprocessing
 import os
+import re
+import tempfile
 
 from gunicorn.glogging import Logger
 
 from partnership.logs import ACCESS_LOG_FORMAT
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
+# gunicorn's control socket defaults to one path per user, so a second instance on the host
+# would take it over and the first's would be removed: each gets its own, named by its bind.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or os.path.join(
+    tempfile.gettempdir(), "partnership-gunicorn-" + re.sub(r"[^A-Za-z0-9.]", "-", bind) + ".ctl"
+)
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 worker_class = "gevent"
 worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "10000"))

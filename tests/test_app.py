@@ -193,3 +193,43 @@ def test_proxy_headers_are_believed_from_as_many_proxies_as_configured(monkeypat
     behind_two = production_app(monkeypatch, TRUSTED_PROXIES=2).wsgi_app
     assert isinstance(behind_two, ProxyFix)
     assert (behind_two.x_for, behind_two.x_proto, behind_two.x_host) == (2, 2, 2)
+
+
+SIGN_IN_WITHOUT_REDIS = """
+import sys
+from flask_migrate import upgrade
+from partnership import create_app
+app = create_app(
+    "test",
+    SQLALCHEMY_DATABASE_URI="sqlite:///" + sys.argv[1],
+    RATELIMIT_STORAGE_URI="redis://127.0.0.1:9/0",  # nothing listens there
+    WTF_CSRF_ENABLED=False,
+)
+with app.app_context():
+    upgrade()
+client = app.test_client()
+answers = [
+    client.post("/sign-in", data={"email": "a@example.org", "password": "x"}).status_code
+    for _ in range(3)
+]
+print(answers)
+"""
+
+
+def test_sign_in_goes_on_working_while_the_limiters_redis_is_down(tmp_path):
+    """The limiter's storage is shared by every app in a process: try it in a fresh one."""
+    import subprocess
+    import sys
+
+    from partnership.config import ROOT
+
+    result = subprocess.run(
+        [sys.executable, "-c", SIGN_IN_WITHOUT_REDIS, str(tmp_path / "p.db")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[200, 200, 200]"

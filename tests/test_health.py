@@ -139,3 +139,16 @@ def test_gunicorn_keeps_health_checks_out_of_its_access_log(tmp_path):
     logged = access_log.read_text()
     assert "GET /accessibility" in logged
     assert "/healthz" not in logged
+
+
+def test_each_gunicorn_gets_its_own_control_socket(monkeypatch):
+    import runpy
+
+    sockets = set()
+    for bind in ("127.0.0.1:8000", "127.0.0.1:8001", "unix:/run/partnership.sock"):
+        monkeypatch.setenv("BIND", bind)
+        monkeypatch.delenv("GUNICORN_CONTROL_SOCKET", raising=False)
+        settings = runpy.run_path(str(ROOT / "partnership" / "gunicorn.conf.py"))
+        assert "/" not in os.path.basename(settings["control_socket"])
+        sockets.add(settings["control_socket"])
+    assert len(sockets) == 3
