@@ -23,3 +23,28 @@ document.body.addEventListener("htmx:sseOpen", () => showLive("connected", "Live
 document.body.addEventListener("htmx:sseError", () =>
   showLive("reconnecting", "Live updates: reconnecting"),
 );
+
+// Resume from the last event seen. After an error htmx's SSE extension opens a new stream
+// on the body's sse-connect address, without the browser's Last-Event-ID: keeping the
+// newest id in that address makes any reconnect carry on where the page left off, with
+// nothing missed and nothing twice. Every event comes once under its general name.
+const GENERAL_EVENTS = ["referral", "capacity", "counter", "resync", "message"];
+function rememberPosition(id) {
+  const address = document.body.getAttribute("sse-connect");
+  if (!address || !/^[0-9]+$/.test(id)) {
+    return;
+  }
+  const url = new URL(address, window.location.href);
+  url.searchParams.set("last_event_id", id);
+  document.body.setAttribute("sse-connect", url.pathname + url.search);
+}
+document.body.addEventListener("htmx:sseOpen", (event) => {
+  const source = event.detail && event.detail.source;
+  if (!source || source.partnershipResumes) {
+    return;
+  }
+  source.partnershipResumes = true;
+  for (const name of GENERAL_EVENTS) {
+    source.addEventListener(name, (message) => rememberPosition(message.lastEventId));
+  }
+});
