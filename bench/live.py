@@ -176,6 +176,47 @@ def commit_to_client(
     )
 
 
+def first_event(base: str, headers: dict, last_event_id: int) -> tuple[float, str]:
+    """Open /live as a reconnecting page does (Last-Event-ID) and time it to its first event:
+    the first replayed one, or the resync of a page too far behind. Returns milliseconds and
+    the event's name; the stream is then closed."""
+    host, port = base.split(":")
+    lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    request = (
+        "GET /live HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n"
+        f"Last-Event-ID: {last_event_id}\r\n{lines}\r\n"
+    ).encode()
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        began = time.perf_counter()
+        sock.sendall(request)
+        buffer = b""
+        while b"\nevent: " not in buffer:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise RuntimeError(f"/live ended before any event: {buffer[:200]!r}")
+            buffer += chunk
+        elapsed = (time.perf_counter() - began) * 1000
+    name = buffer.split(b"\nevent: ", 1)[1].split(b"\n", 1)[0].decode()
+    return elapsed, name
+
+
+def replay_from_start(
+    base: str, headers: dict, count: int = 100, seconds: float = 20
+) -> tuple[Summary, dict[str, int]]:
+    """Streams opened one after another with Last-Event-ID 0, each timed to its first event;
+    also how many began with each event name."""
+    latencies, names = [], {}
+    began = time.perf_counter()
+    deadline = time.monotonic() + seconds
+    for _ in range(count):
+        if time.monotonic() > deadline:
+            break
+        elapsed, name = first_event(base, headers, 0)
+        latencies.append(elapsed)
+        names[name] = names.get(name, 0) + 1
+    return Summary.of("live replay from 0", latencies, time.perf_counter() - began), names
+
+
 def main() -> None:
     from bench.client import start_gunicorn, stop_all
     from bench.run import bench_env, load_info

@@ -432,6 +432,7 @@ def main() -> int:
         users = info["users"]
         coordinator = Session(server.base).sign_in(users["inbox_coordinator"], info["password"])
         lead = Session(server.base).sign_in(users["lead"], info["password"])
+        bearer_caseworker = f"Bearer {info['tokens']['inbox_caseworker']}"
 
         def measure(path, headers=None, **kw):
             return load(
@@ -492,6 +493,23 @@ def main() -> int:
         log("(e) accept contention")
         first, second, _ = accept_contention(server.base, info)
         rows += [first, second]
+
+        log("(h) live replay from Last-Event-ID 0")
+        for key, who, headers in (
+            ("h", "the inbox caseworker, by token", {"Authorization": bearer_caseworker}),
+            ("h2", "the busiest neighbourhood's lead, signed in", lead.cookie_header),
+        ):
+            replayed, names = live.replay_from_start(server.base, headers)
+            rows.append(
+                Row(
+                    key,
+                    f"(h) /live reconnecting from event 0 → first event: {who}",
+                    replayed,
+                    Target("p95", 50, f"p95 ≤ 50 {ms}"),
+                )
+            )
+            firsts = ", ".join(f"{n:,} {name}" for name, n in names.items())
+            notes.append(f"(h) {who}: the streams' first events: {firsts}.")
 
         log("(f) live latency across two processes")
         second_server = start_gunicorn(

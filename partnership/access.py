@@ -11,7 +11,7 @@ from typing import Protocol
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from partnership.extensions import db
 from partnership.models import (
@@ -203,6 +203,14 @@ def may_see_figures(seen: Viewer, neighbourhood_id: int | None) -> bool:
     return neighbourhood_id is not None and neighbourhood_id in seen.neighbourhood_ids
 
 
+def figures_branches(seen: Viewer, neighbourhood_id) -> list[ColumnElement[bool]]:
+    """may_see_figures as WHERE clauses over a neighbourhood id column: one holds exactly
+    when the figures may be seen (none for someone who sees no neighbourhood's)."""
+    if seen.every_neighbourhood:
+        return [true()]
+    return [neighbourhood_id == n for n in sorted(seen.neighbourhood_ids)]
+
+
 class EventFacts(Protocol):
     """The ids of a live event that the rules look at (partnership.live.relay.LiveEvent)."""
 
@@ -225,3 +233,22 @@ def may_see_event(seen: Viewer, event: EventFacts) -> bool:
     if seen.works_on_referrals:
         return seen.organisation_id in (event.from_organisation_id, event.to_organisation_id)
     return may_see_figures(seen, event.neighbourhood_id)
+
+
+def visible_event_branches(seen: Viewer) -> list[ColumnElement[bool]]:
+    """may_see_event as WHERE clauses over events, line for line: an event may be seen
+    exactly when one of them holds (tests/test_access.py checks every case against the
+    function). Kept apart rather than joined by OR because each is one index's (column,
+    id) range: the newest N visible events then cost at most N index entries a branch,
+    however few of the table's events the viewer may see, or how long ago
+    (partnership.live.stream's replay)."""
+    capacity = Event.referral_id.is_(None)
+    if seen.works_on_referrals:
+        org = seen.organisation_id
+        return [capacity, Event.from_organisation_id == org, Event.to_organisation_id == org]
+    return [capacity, *figures_branches(seen, Event.neighbourhood_id)]
+
+
+def visible_events_clause(seen: Viewer) -> ColumnElement[bool]:
+    """The events this viewer may see, as one WHERE clause."""
+    return or_(*visible_event_branches(seen))

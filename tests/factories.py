@@ -1,14 +1,15 @@
 """Building blocks for tests: services, residents and referrals made straight in the database."""
 
 from datetime import date, timedelta
-from itertools import count
+from itertools import count, product
 
 from sqlalchemy import select
 
-from partnership import clock
+from partnership import clock, words
 from partnership.extensions import db
 from partnership.models import (
     CapacityStatus,
+    Event,
     NeedCategory,
     Referral,
     ReferralStatus,
@@ -94,4 +95,34 @@ def referral(
     db.session.flush()
     # As sending does: the dashboards' daily summary counts it in the same transaction.
     daily_summary.count_sent(made)
+    return made
+
+
+def events_of_every_kind(partnership) -> list[Event]:
+    """An event of every kind for every pair of organisations (or none) and every
+    neighbourhood (or none) of the partnership: every fact the visibility rules look at.
+
+    Referral events point at one referral whatever ids they carry: the rules read the
+    event's own copies of them, as a stream does.
+    """
+    referral_ = referral(partnership)
+    organisations = [partnership.surgery.id, partnership.pantry.id, partnership.council.id, None]
+    neighbourhoods = [partnership.north.id, partnership.south.id, None]
+    made = []
+    for kind, sender, recipient, neighbourhood in product(
+        [*words.EVENT, "capacity"], organisations, organisations, neighbourhoods
+    ):
+        made.append(
+            Event(
+                kind=kind,
+                referral_id=None if kind == "capacity" else referral_.id,
+                service_id=referral_.to_service_id,
+                from_organisation_id=sender,
+                to_organisation_id=recipient,
+                neighbourhood_id=neighbourhood,
+                detail={},
+            )
+        )
+    db.session.add_all(made)
+    db.session.flush()
     return made

@@ -5,12 +5,15 @@ these; their pages and streams are tested through HTTP in tests/dashboards, test
 tests/referrals.
 """
 
+from itertools import combinations, product
+
 import pytest
+from sqlalchemy import select
 
 from partnership import access
 from partnership.extensions import db
 from partnership.live.relay import LiveEvent
-from partnership.models import Neighbourhood, Role
+from partnership.models import Event, Neighbourhood, Role
 from partnership.referrals import lifecycle
 from tests import factories
 
@@ -137,6 +140,40 @@ def test_a_referral_event_reaches_exactly_those_who_may_see_the_referral_or_its_
         user, referral.neighbourhood_id
     )
     assert access.may_see_event(access.viewer(user), _event(partnership, referral)) is expected
+
+
+def every_viewer(partnership) -> list[access.Viewer]:
+    """Each fixture user as the rules see them, and every other combination of the facts
+    a viewer carries over the partnership's organisations and neighbourhoods (some no user
+    can hold, such as an admin who works on referrals: the rule's two forms agree on those
+    too)."""
+    users = [*partnership.users.values(), partnership.outsider]
+    organisations = [partnership.surgery.id, partnership.pantry.id, partnership.council.id]
+    hoods = [partnership.north.id, partnership.south.id]
+    led = [frozenset(chosen) for size in range(3) for chosen in combinations(hoods, size)]
+    viewers = {access.viewer(user) for user in users}
+    for organisation, works, every, neighbourhoods in product(
+        organisations, (True, False), (True, False), led
+    ):
+        viewers.add(access.Viewer(0, organisation, works, every, neighbourhoods))
+    return sorted(viewers, key=repr)
+
+
+def test_the_sql_clause_selects_exactly_the_events_may_see_event_accepts(app, partnership):
+    """One rule in two forms: the relay filters in Python, the replay in SQL."""
+    made = factories.events_of_every_kind(partnership)
+    events = [LiveEvent.from_row(row) for row in made]
+    ids = [row.id for row in made]
+    seen_sets = set()
+    for seen in every_viewer(partnership):
+        expected = {event.id for event in events if access.may_see_event(seen, event)}
+        query = select(Event.id).where(Event.id.in_(ids), access.visible_events_clause(seen))
+        assert set(db.session.scalars(query)) == expected, seen
+        seen_sets.add(frozenset(expected))
+    # Not vacuous: each organisation's workers, each choice of led neighbourhoods (none
+    # leaves capacity posts only) and every neighbourhood see different sets.
+    assert len(seen_sets) == 3 + 4 + 1
+    assert frozenset(ids) in seen_sets
 
 
 # The lifecycle's sides: only those who may see the referral act on it.

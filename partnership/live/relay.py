@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 
 from partnership.access import Viewer, may_see_event
 from partnership.extensions import db
@@ -41,7 +41,8 @@ class LiveEvent:
     to_status: str | None
 
     @classmethod
-    def from_row(cls, row: Event) -> "LiveEvent":
+    def from_row(cls, row: Event | Row) -> "LiveEvent":
+        """From an Event, or a row of COLUMNS."""
         return cls(
             row.id,
             row.kind,
@@ -52,6 +53,19 @@ class LiveEvent:
             row.neighbourhood_id,
             row.to_status.value if row.to_status else None,
         )
+
+
+# The columns a LiveEvent is made from, for queries that need no more of an event.
+COLUMNS = (
+    Event.id,
+    Event.kind,
+    Event.referral_id,
+    Event.service_id,
+    Event.from_organisation_id,
+    Event.to_organisation_id,
+    Event.neighbourhood_id,
+    Event.to_status,
+)
 
 
 @dataclass(eq=False)

@@ -1,13 +1,13 @@
 """The Server-Sent Events stream at /live, for signed-in users and API tokens alike.
 
 A stream first replays from the database what the client missed (after `Last-Event-ID`),
-then passes on live events from the relay, each only if partnership.access lets its user
-see it. A stream belongs to a user and to the session (or API token) that opened it: at
-least once a heartbeat it checks, as every request does, that both may still be used, and
-ends when either may not (signed out, deactivated, password changed, token revoked). It
-holds no database connection while idle and sets no cookies. Each event says what changed
-in ids and codes; pages fetch what they may show through their ordinary,
-permission-checked views.
+or tells the page to reload if that is more than LIVE_REPLAY_LIMIT events; then it passes
+on live events from the relay, each only if partnership.access lets its user see it. A
+stream belongs to a user and to the session (or API token) that opened it: at least once a
+heartbeat it checks, as every request does, that both may still be used, and ends when
+either may not (signed out, deactivated, password changed, token revoked). It holds no
+database connection while idle and sets no cookies. Each event says what changed in ids
+and codes; pages fetch what they may show through their ordinary, permission-checked views.
 """
 
 import json
@@ -15,25 +15,25 @@ import logging
 import queue
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import partial
 
 from flask import Blueprint, Flask, Response, current_app, g, request, session
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 from sqlalchemy.exc import SQLAlchemyError
 
 from partnership import access
 from partnership.auth import sessions, tokens
 from partnership.extensions import db
 from partnership.inputs import whole_number
-from partnership.live.relay import LiveEvent, Subscriber
+from partnership.live.relay import COLUMNS, LiveEvent, Subscriber
 from partnership.models import Event, User
 from partnership.problems import Problem
 
 log = logging.getLogger(__name__)
 live = Blueprint("live", __name__)
 RETRY_MS = 2000
-REPLAY_LIMIT = 1000
 
 
 def payload(subscriber: Subscriber, event: LiveEvent) -> tuple[str, dict]:
@@ -79,14 +79,36 @@ def _last_event_id() -> int | None:
     return whole_number(raw)
 
 
-def _replay(subscriber: Subscriber, after: int, upto: int) -> list[LiveEvent]:
-    rows = db.session.scalars(
-        select(Event).where(Event.id > after, Event.id <= upto).order_by(Event.id)
-    )
-    events = [LiveEvent.from_row(row) for row in rows]
-    return [event for event in events if access.may_see_event(subscriber.viewer, event)][
-        -REPLAY_LIMIT:
+@dataclass(frozen=True)
+class Replay:
+    """What a reconnecting stream missed: the newest events it may see, oldest first, and
+    whether there were more than those (then the page reloads instead of replaying)."""
+
+    events: list[LiveEvent]
+    behind: bool
+
+
+def replay(seen: access.Viewer, after: int, upto: int, limit: int) -> Replay:
+    """The newest `limit` events after `after` and up to `upto` that `seen` may see.
+
+    One query, whatever the table holds: each of partnership.access's visibility branches
+    gives its newest limit + 1 ids from its own (column, id) index, and the newest
+    limit + 1 of those are read. One more than the limit tells whether there were more.
+    """
+    window = (Event.id > after, Event.id <= upto)
+    newest = [
+        select(Event.id)
+        .where(branch, *window)
+        .order_by(Event.id.desc())
+        .limit(limit + 1)
+        .subquery()
+        for branch in access.visible_event_branches(seen)
     ]
+    ids = union(*(select(branch.c.id) for branch in newest)).subquery()
+    top = select(ids.c.id).order_by(ids.c.id.desc()).limit(limit + 1)
+    rows = db.session.execute(select(*COLUMNS).where(Event.id.in_(top)).order_by(Event.id.desc()))
+    events = [LiveEvent.from_row(row) for row in rows]
+    return Replay(events[:limit][::-1], behind=len(events) > limit)
 
 
 def _bearer() -> bool:
@@ -156,7 +178,10 @@ def stream():
     db.session.commit()
     position = relay.subscribe(subscriber)
     last = _last_event_id()
-    replayed = _replay(subscriber, last, position) if last is not None else []
+    missed = Replay([], behind=False)
+    if last is not None:
+        limit = current_app.config["LIVE_REPLAY_LIMIT"]
+        missed = replay(subscriber.viewer, last, position, limit)
     db.session.remove()  # an idle stream holds no database connection
     heartbeat = current_app.config["LIVE_HEARTBEAT_SECONDS"]
 
@@ -167,8 +192,14 @@ def stream():
             if last is None:
                 # A fresh page has no history to replay: tell it to refresh its live regions.
                 yield f"event: resync\ndata: {json.dumps({'position': position})}\n\n"
-            for event in replayed:
-                yield frame(subscriber, event)
+            if missed.behind:
+                # Too far behind to replay: the page reloads its live regions instead, and
+                # the id moves the browser's Last-Event-ID on to where this stream picks up.
+                body = json.dumps({"id": position})
+                yield f"id: {position}\nevent: resync\ndata: {body}\n\n"
+            else:
+                for event in missed.events:
+                    yield frame(subscriber, event)
             while True:
                 try:
                     wait = max(0.0, checked + heartbeat - time.monotonic())

@@ -1,5 +1,6 @@
 """Live updates in real browsers: two people at once, neither reloading."""
 
+import re
 from datetime import date
 
 from playwright.sync_api import expect
@@ -18,6 +19,36 @@ def _open_live(page, path: str) -> None:
     expect(page.locator("#live-status")).to_have_text("Live updates: on", timeout=5_000)
 
 
+def _send_food_parcels(live_server, given_name: str, summary: str) -> str:
+    """The demo caseworker sends a new resident to the food bank's parcels; the reference."""
+    with live_server.app.app_context():
+        priya = db.session.scalar(select(User).where(User.email == "caseworker@demo.example"))
+        parcels = db.session.scalar(select(Service).where(Service.name == "Food parcels"))
+        food = db.session.scalar(select(NeedCategory).where(NeedCategory.slug == "food"))
+        resident = Resident(
+            given_name=given_name,
+            family_name="Browser",
+            date_of_birth=date(1961, 5, 4),
+            neighbourhood_id=parcels.neighbourhoods[0].id,
+            created_by_organisation_id=priya.organisation_id,
+        )
+        db.session.add(resident)
+        db.session.flush()
+        referral, _ = send(
+            priya,
+            resident=resident,
+            need=food,
+            service=parcels,
+            urgency=Urgency.URGENT,
+            summary=summary,
+            consent=ConsentGiven(ConsentGiver.RESIDENT, "Sharing with the food bank"),
+        )
+        db.session.commit()
+        reference = referral.reference
+        db.session.remove()
+    return reference
+
+
 def test_a_referral_appears_in_the_open_inbox_and_its_acceptance_in_the_open_outbox(
     browser, live_server
 ):
@@ -30,31 +61,7 @@ def test_a_referral_appears_in_the_open_inbox_and_its_acceptance_in_the_open_out
         _open_live(recipient, "/inbox")
         _open_live(referrer, "/outbox")
 
-        with live_server.app.app_context():
-            priya = db.session.scalar(select(User).where(User.email == "caseworker@demo.example"))
-            parcels = db.session.scalar(select(Service).where(Service.name == "Food parcels"))
-            food = db.session.scalar(select(NeedCategory).where(NeedCategory.slug == "food"))
-            resident = Resident(
-                given_name="Lina",
-                family_name="Browser",
-                date_of_birth=date(1961, 5, 4),
-                neighbourhood_id=parcels.neighbourhoods[0].id,
-                created_by_organisation_id=priya.organisation_id,
-            )
-            db.session.add(resident)
-            db.session.flush()
-            referral, _ = send(
-                priya,
-                resident=resident,
-                need=food,
-                service=parcels,
-                urgency=Urgency.URGENT,
-                summary="Sent while both pages are open",
-                consent=ConsentGiven(ConsentGiver.RESIDENT, "Sharing with the food bank"),
-            )
-            db.session.commit()
-            reference = referral.reference
-            db.session.remove()
+        reference = _send_food_parcels(live_server, "Lina", "Sent while both pages are open")
 
         row = recipient.get_by_role("link", name=reference)
         expect(row).to_be_visible(timeout=LIVE)  # no reload: the live stream brought it
@@ -70,3 +77,45 @@ def test_a_referral_appears_in_the_open_inbox_and_its_acceptance_in_the_open_out
     finally:
         recipient_context.close()
         referrer_context.close()
+
+
+# What the page's live regions are told, by event name, as htmx hands the events to them.
+RECORD_LIVE_EVENTS = """
+window.__liveEvents = [];
+document.addEventListener("htmx:sseMessage", (event) => {
+  window.__liveEvents.push(event.detail.type);
+});
+"""
+
+
+def test_a_page_that_missed_too_much_to_replay_reloads_its_live_regions(page, live_server):
+    """The stream is down while more events pass than LIVE_REPLAY_LIMIT: on reconnecting the
+    page is sent one resync, not the events, and its live regions fetch what is now true."""
+    app = live_server.app
+    limit = app.config["LIVE_REPLAY_LIMIT"]
+    stream_up = False
+
+    def live(route):
+        if stream_up:
+            route.continue_()
+        else:
+            route.abort()
+
+    page.add_init_script(RECORD_LIVE_EVENTS)
+    sign_in(page, "coordinator@demo.example")
+    page.route(re.compile(r"/live\?"), live)
+    app.config["LIVE_REPLAY_LIMIT"] = 1
+    try:
+        page.goto("/inbox")
+        expect(page.locator("#live-status")).to_have_text("Live updates: reconnecting")
+        references = [
+            _send_food_parcels(live_server, name, "Sent while the stream was down")
+            for name in ("Mina", "Nora")
+        ]
+        stream_up = True  # htmx tries again, from the position the page was drawn at
+        for reference in references:
+            expect(page.get_by_role("link", name=reference)).to_be_visible(timeout=10_000)
+        assert page.evaluate("window.__liveEvents").count("resync") >= 1
+        assert "referral" not in page.evaluate("window.__liveEvents")
+    finally:
+        app.config["LIVE_REPLAY_LIMIT"] = limit

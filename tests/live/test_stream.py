@@ -4,15 +4,17 @@ import json
 import time
 
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, insert, select, text
 
-from partnership import clock
+from partnership import access, clock
 from partnership.access import Viewer
 from partnership.admin import people
 from partnership.auth.sign_in import set_password
 from partnership.auth.tokens import create_token, revoke_token
 from partnership.extensions import db
 from partnership.live.relay import LiveEvent, Subscriber
+from partnership.live.stream import Replay, replay
 from partnership.models import Event, Role, TokenScope
 from partnership.referrals import lifecycle
 from partnership.referrals.lifecycle import Action
@@ -434,4 +436,139 @@ def test_a_stream_ends_when_the_users_access_changes(app, partnership, heartbeat
     db.session.commit()
     _, ended = drain(stream, timeout=5)
     assert ended
+    stream.close()
+
+
+# Replay: what a reconnecting stream missed, chosen and limited by one query.
+
+WHO = ["caseworker", "coordinator", "lead", "admin", "outsider"]
+
+
+def _person(partnership, who: str):
+    return partnership.outsider if who == "outsider" else partnership.users[Role(who)]
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_replay_gives_the_newest_events_the_user_may_see_oldest_first(app, partnership, who):
+    made = factories.events_of_every_kind(partnership)
+    db.session.commit()
+    seen = access.viewer(_person(partnership, who))
+    visible = [row.id for row in made if access.may_see_event(seen, LiveEvent.from_row(row))]
+    newest = made[-1].id
+    assert len(visible) > 5
+
+    everything = replay(seen, 0, newest, limit=len(made))
+    assert [event.id for event in everything.events] == visible
+    assert not everything.behind
+    exactly = replay(seen, 0, newest, limit=len(visible))
+    assert [event.id for event in exactly.events] == visible
+    assert not exactly.behind  # as many as the limit is not more than it
+    few = replay(seen, 0, newest, limit=5)
+    assert [event.id for event in few.events] == visible[-5:]  # ending at the newest
+    assert few.behind
+    since = replay(seen, visible[-3], newest, limit=5)
+    assert [event.id for event in since.events] == visible[-2:]
+    upto = replay(seen, 0, visible[2], limit=5)
+    assert [event.id for event in upto.events] == visible[:3]
+    assert replay(seen, newest, newest, limit=5) == Replay([], behind=False)
+    assert replay(seen, newest + 1000, newest, limit=5) == Replay([], behind=False)
+
+
+def test_a_replay_is_one_query_however_many_events_there_are(app, partnership):
+    made = factories.events_of_every_kind(partnership)
+    db.session.commit()
+    lead, newest = access.viewer(partnership.users[Role.LEAD]), made[-1].id
+    statements: list[str] = []
+
+    def record(connection, cursor, statement, *args):
+        statements.append(statement)
+
+    sqlalchemy_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        missed = replay(lead, 0, newest, limit=10)
+    finally:
+        sqlalchemy_event.remove(db.engine, "before_cursor_execute", record)
+    assert len(missed.events) == 10
+    assert len(statements) == 1
+
+
+@pytest.fixture
+def replay_limit(app, monkeypatch) -> int:
+    monkeypatch.setitem(app.config, "LIVE_REPLAY_LIMIT", 3)
+    return 3
+
+
+def _relay_caught_up(app, newest: int) -> None:
+    """Wait until the relay has handed out every event up to `newest`: a stream opened now
+    gets all of them from the database, none live."""
+    release_the_database()
+    relay = app.extensions["live_relay"]
+    relay.start()
+    deadline = time.monotonic() + 10
+    while relay.position < newest and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert relay.position >= newest, "the relay did not catch up"
+
+
+def _events_the_caseworker_sees(partnership, count: int) -> list[int]:
+    """`count` events of a referral from the caseworker's surgery, and one of the council's
+    between them that the caseworker may not see; their ids, in order."""
+    coordinator = partnership.users[Role.COORDINATOR]
+    referral = factories.referral(partnership)
+    other = factories.referral(partnership, from_organisation=partnership.council)
+    db.session.commit()
+    steps = [
+        lambda: lifecycle.mark_opened(referral, coordinator),
+        lambda: lifecycle.transition(referral, coordinator, Action.ACCEPT),
+        lambda: lifecycle.transition(referral, coordinator, Action.START),
+        lambda: lifecycle.transition(referral, coordinator, Action.HOLD),
+    ]
+    seen = [steps[0]()]
+    lifecycle.mark_opened(other, coordinator)
+    seen += [step() for step in steps[1:count]]
+    db.session.commit()
+    return [event.id for event in seen]
+
+
+def test_a_stream_further_behind_than_the_limit_is_told_to_resync(
+    app, partnership, fast_heartbeat, replay_limit
+):
+    seen = _events_the_caseworker_sees(partnership, replay_limit + 1)
+    _relay_caught_up(app, seen[-1])
+    client = sign_in_as(app.test_client(), partnership.users[Role.CASEWORKER])
+    stream = open_stream(client, last_event_id=0)
+    frames = read_frames(stream, 2, timeout=1.5)
+    position = app.extensions["live_relay"].position
+    # One resync and no replay: its id moves the browser's Last-Event-ID past what it missed.
+    resync = {"id": str(position), "event": "resync", "data": json.dumps({"id": position})}
+    assert frames == [resync]
+    stream.close()
+
+    # Reconnecting from there, as the browser does, replays nothing and resyncs no more.
+    again = open_stream(client, last_event_id=position)
+    assert read_frames(again, 1, timeout=1) == []
+    again.close()
+
+
+def test_a_stream_as_far_behind_as_the_limit_replays_what_it_missed(
+    app, partnership, fast_heartbeat, replay_limit
+):
+    seen = _events_the_caseworker_sees(partnership, replay_limit)
+    _relay_caught_up(app, seen[-1])
+    client = sign_in_as(app.test_client(), partnership.users[Role.CASEWORKER])
+    stream = open_stream(client, last_event_id=0)
+    frames = read_frames(stream, 2 * replay_limit + 1, timeout=1.5)
+    assert [(f["event"], int(f["id"])) for f in frames if f["event"] == "referral"] == [
+        ("referral", event_id) for event_id in seen
+    ]
+    assert len(frames) == 2 * replay_limit  # no resync
+    stream.close()
+
+
+def test_a_last_event_id_beyond_the_newest_replays_nothing(app, partnership, fast_heartbeat):
+    seen = _events_the_caseworker_sees(partnership, 2)
+    _relay_caught_up(app, seen[-1])
+    client = sign_in_as(app.test_client(), partnership.users[Role.CASEWORKER])
+    stream = open_stream(client, last_event_id=seen[-1] + 1000)
+    assert read_frames(stream, 1, timeout=1) == []
     stream.close()
