@@ -34,7 +34,7 @@ class Config:
     LIVE_CHANNEL = os.environ.get("LIVE_CHANNEL", "partnership:events")
     LIVE_HEARTBEAT_SECONDS = 15.0
     # A stream that missed more events than this is told to reload, not sent them all.
-    LIVE_REPLAY_LIMIT = int(os.environ.get("LIVE_REPLAY_LIMIT", "1000"))
+    LIVE_REPLAY_LIMIT = max(1, int(os.environ.get("LIVE_REPLAY_LIMIT", "1000")))
     # The shared cache (partnership/cache.py). CACHE_TYPE None: Redis when REDIS_URL is
     # set, else in-process. CACHE_SECONDS: the longest anything is kept, changes or none.
     CACHE_TYPE: str | None = None

@@ -2,9 +2,16 @@
 
 It reads new rows when a notice arrives and every POLL seconds in case one was lost, and
 hands each event, in id order, to every subscriber that may see it (partnership.access
-decides). On PostgreSQL ids are taken when a row is inserted, not when it commits, so a
-lower id can appear just after a higher one: the relay holds back past a gap until it
-fills or GAP_WAIT passes.
+decides).
+
+It never skips an event. On PostgreSQL ids are taken when a row is inserted, not when it
+commits, so a lower id can appear after a higher one, or never (its transaction rolled
+back). At a gap the relay notes the transactions still in flight just after the read that
+showed it: whichever holds the missing id is among them. Once none of them is in flight
+any more at the start of a later poll, that poll's read sees the id if it was committed,
+so a gap still there then is for good and is passed. A transaction that takes its id and
+commits seconds later (behind a lock, say) is waited for, however long. On SQLite writes
+are serialised, so ids commit in order and a gap is never filled later.
 """
 
 import logging
@@ -14,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 
 from flask import Flask
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, select, text
 
 from partnership.access import Viewer, may_see_event
 from partnership.extensions import db
@@ -22,7 +29,8 @@ from partnership.models import Event
 
 log = logging.getLogger(__name__)
 POLL = 1.0
-GAP_WAIT = 2.0
+GAP_CHECK = 0.1  # how soon to look again while waiting at a gap
+GAP_WARNING = 30.0  # seconds at one gap before saying so in the log
 BATCH = 500
 QUEUE_SIZE = 1000
 
@@ -96,7 +104,9 @@ class Relay:
         self._wake = threading.Event()
         self._stopped = threading.Event()
         self._started = False
-        self._gap_since: float | None = None
+        # The gap being waited at: the missing id, the transactions in flight just after it
+        # was seen, and when it was first seen.
+        self._gap: tuple[int, frozenset[int], float] | None = None
         self.polls = 0
 
     def start(self) -> None:
@@ -154,31 +164,55 @@ class Relay:
     def poll(self) -> int:
         """Hand out the events committed since the last poll; returns how many."""
         self.polls += 1
+        handed = 0
         with self.app.app_context():
             try:
-                rows = db.session.scalars(
-                    select(Event).where(Event.id > self.position).order_by(Event.id).limit(BATCH)
+                in_flight_before = in_flight()
+                rows = db.session.execute(
+                    select(*COLUMNS).where(Event.id > self.position).order_by(Event.id).limit(BATCH)
                 ).all()
                 events = [LiveEvent.from_row(row) for row in rows]
+                with self._lock:
+                    for event in events:
+                        if event.id != self.position + 1 and not self._gap_is_for_good(
+                            self.position + 1, in_flight_before
+                        ):
+                            break
+                        self._gap = None
+                        self.position = event.id
+                        for subscriber in self._subscribers:
+                            subscriber.offer(event)
+                        handed += 1
             finally:
                 db.session.remove()
-        handed = 0
-        with self._lock:
-            for event in events:
-                if event.id != self.position + 1 and not self._gap_expired():
-                    break
-                self._gap_since = None
-                self.position = event.id
-                for subscriber in self._subscribers:
-                    subscriber.offer(event)
-                handed += 1
         if handed < len(events):
-            # Held back behind a gap: look again soon rather than at the next tick.
-            threading.Timer(0.05, self._wake.set).start()
+            # Held back at a gap: look again soon rather than at the next tick.
+            threading.Timer(GAP_CHECK, self._wake.set).start()
         return handed
 
-    def _gap_expired(self) -> bool:
+    def _gap_is_for_good(self, missing: int, in_flight_before: frozenset[int] | None) -> bool:
+        """Whether the id `missing`, absent from a read that saw later ones, never comes."""
+        if in_flight_before is None:
+            return True  # SQLite: writes are serialised, so ids commit in order
         now = time.monotonic()
-        if self._gap_since is None:
-            self._gap_since = now
-        return now - self._gap_since >= GAP_WAIT
+        if self._gap is None or self._gap[0] != missing:
+            # Its holder, if still writing, is among the transactions in flight right now.
+            self._gap = (missing, in_flight(), now)
+            return False
+        _, holders, since = self._gap
+        if holders & in_flight_before:
+            if now - since > GAP_WARNING:
+                log.warning(
+                    "live relay waiting %.0f s for event %d to commit", now - since, missing
+                )
+                self._gap = (missing, holders, now)
+            return False
+        return True
+
+
+def in_flight() -> frozenset[int] | None:
+    """The transactions in flight on PostgreSQL now (None on SQLite, which has no need)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    rows = db.session.scalars(text("SELECT pg_snapshot_xip(pg_current_snapshot())::text"))
+    return frozenset(int(xid) for xid in rows)

@@ -1,6 +1,7 @@
 """Live updates: publish after commit, the relay's fan-out, and the SSE stream with replay."""
 
 import json
+import threading
 import time
 
 import pytest
@@ -141,27 +142,90 @@ def _insert_event(event_id: int) -> None:
     db.session.commit()
 
 
-def test_the_relay_hands_out_in_id_order_and_waits_at_a_gap(app, partnership, monkeypatch):
-    from partnership.live import relay as relay_module
+def _hand_polled_relay(app):
+    from partnership.live.relay import Relay
 
-    base = db.session.scalar(select(func.coalesce(func.max(Event.id), 0))) + 1000
-    relay = relay_module.Relay(app, RecordingBroker())
-    relay.position = base
+    relay = Relay(app, RecordingBroker())
+    relay.position = db.session.scalar(select(func.coalesce(func.max(Event.id), 0)))
     relay._started = True  # poll by hand, no thread
     subscriber = Subscriber(_viewer(1, Role.CASEWORKER))
     relay.subscribe(subscriber)
-    _insert_event(base + 2)
-    assert relay.poll() == 0  # base + 1 may still be committing
-    _insert_event(base + 1)
+    db.session.commit()
+    return relay, subscriber
+
+
+def _handed(subscriber) -> list[int]:
+    ids = []
+    while not subscriber.queue.empty():
+        ids.append(subscriber.queue.get_nowait().id)
+    return ids
+
+
+def _capacity_event(connection) -> int:
+    return connection.execute(
+        insert(Event).values(kind="capacity", detail={}, created_at=clock.now()).returning(Event.id)
+    ).scalar_one()
+
+
+@pytest.mark.parametrize("_app", ["postgresql"], indirect=True)
+def test_an_event_committed_long_after_a_later_one_still_reaches_every_stream_once(
+    app, partnership, monkeypatch
+):
+    """The sending transaction takes its id, then waits (behind a lock, say) while a later
+    event commits; however long it takes, the relay hands out neither before it."""
+    from partnership.live import relay as relay_module
+
+    clock_now = [0.0]
+    monkeypatch.setattr(relay_module.time, "monotonic", lambda: clock_now[0])
+    relay, subscriber = _hand_polled_relay(app)
+    slow = db.engine.connect()
+    slow_transaction = slow.begin()
+    try:
+        held = _capacity_event(slow)  # taken, not committed
+        with db.engine.begin() as quick:
+            later = _capacity_event(quick)
+        assert later > held
+        for _ in range(3):
+            assert relay.poll() == 0
+            clock_now[0] += 60.0  # far past any wait a timer might give up at
+        slow_transaction.commit()
+    finally:
+        slow.close()
     assert relay.poll() == 2
-    ids = [subscriber.queue.get_nowait().id for _ in range(2)]
-    assert ids == [base + 1, base + 2]
-    monkeypatch.setattr(relay_module, "GAP_WAIT", 0.05)
-    _insert_event(base + 4)  # base + 3 never commits
+    assert _handed(subscriber) == [held, later]
     assert relay.poll() == 0
-    time.sleep(0.06)
+    assert _handed(subscriber) == []
+
+
+@pytest.mark.parametrize("_app", ["postgresql"], indirect=True)
+def test_a_gap_left_by_a_rolled_back_event_is_passed_once_its_transaction_ends(app, partnership):
+    relay, subscriber = _hand_polled_relay(app)
+    doomed = db.engine.connect()
+    doomed_transaction = doomed.begin()
+    try:
+        _capacity_event(doomed)
+        with db.engine.begin() as quick:
+            later = _capacity_event(quick)
+        assert relay.poll() == 0  # the gap's transaction is still in flight
+        assert relay.poll() == 0
+        doomed_transaction.rollback()
+    finally:
+        doomed.close()
     assert relay.poll() == 1
-    assert subscriber.queue.get_nowait().id == base + 4
+    assert _handed(subscriber) == [later]
+
+
+def test_the_relay_hands_out_in_id_order_and_passes_a_gap_nothing_can_fill(app, partnership):
+    """With no transaction in flight (and always on SQLite, whose writes are serialised), a
+    missing id was rolled back or removed: the relay goes on."""
+    relay, subscriber = _hand_polled_relay(app)
+    base = relay.position
+    _insert_event(base + 1)
+    _insert_event(base + 2)
+    _insert_event(base + 4)  # base + 3 never commits
+    relay.poll()  # PostgreSQL first notes who is in flight at the gap
+    relay.poll()
+    assert _handed(subscriber) == [base + 1, base + 2, base + 4]
 
 
 def release_the_database() -> None:
@@ -479,9 +543,11 @@ def test_a_replay_is_one_query_however_many_events_there_are(app, partnership):
     db.session.commit()
     lead, newest = access.viewer(partnership.users[Role.LEAD]), made[-1].id
     statements: list[str] = []
+    this_thread = threading.get_ident()
 
     def record(connection, cursor, statement, *args):
-        statements.append(statement)
+        if threading.get_ident() == this_thread:  # not the relay's polls, in its own thread
+            statements.append(statement)
 
     sqlalchemy_event.listen(db.engine, "before_cursor_execute", record)
     try:
