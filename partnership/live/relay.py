@@ -197,7 +197,7 @@ class Relay:
         now = time.monotonic()
         if self._gap is None or self._gap[0] != missing:
             # Its holder, if still writing, is among the transactions in flight right now.
-            self._gap = (missing, in_flight(), now)
+            self._gap = (missing, in_flight() or frozenset(), now)
             return False
         _, holders, since = self._gap
         if holders & in_flight_before:
