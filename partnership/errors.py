@@ -1,10 +1,13 @@
 """Error pages in the service's own style, and problem+json for the machine interfaces."""
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 from partnership.inputs import HostileInput
 from partnership.problems import problem
+
+RETRY_AFTER_SECONDS = 5
 
 
 def _for_machines() -> bool:
@@ -48,6 +51,24 @@ def init_app(app: Flask) -> None:
         if _for_machines():
             return problem(429, "Too many requests", "Wait a minute, then try again.")
         return render_template("errors/429.html"), 429
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(_error):
+        """The database is not answering (restarting, say): a 503 to try again shortly,
+        never a 500. The page is drawn as for someone signed out: knowing who is signed in
+        would need the database."""
+        from partnership.extensions import db, login_manager
+
+        db.session.rollback()
+        g._login_user = login_manager.anonymous_user()
+        retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if _for_machines() or request.path == "/live":
+            answer = problem(
+                503, "Service unavailable", "The database is not answering. Try again shortly."
+            )
+            answer.headers.update(retry)
+            return answer
+        return render_template("errors/503.html"), 503, retry
 
     @app.errorhandler(500)
     def server_error(_error):

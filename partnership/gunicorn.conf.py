@@ -8,10 +8,13 @@ cooperative under gevent without extra patching.
 import multiprocessing
 import os
 import re
+import signal
 import tempfile
+import threading
 
 from gunicorn.glogging import Logger
 
+from partnership.live.relay import end_every_stream
 from partnership.logs import ACCESS_LOG_FORMAT
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
@@ -39,3 +42,15 @@ class QuietHealthChecks(Logger):
 
 
 logger_class = QuietHealthChecks
+
+
+def post_worker_init(worker):
+    """On SIGTERM the worker stops taking requests (as gunicorn does) and its open live
+    streams end at once with a retry hint; otherwise they would hold it, and new connections
+    with it, for the whole graceful timeout."""
+
+    def handle_exit(_signal, _frame):
+        worker.alive = False
+        threading.Thread(target=end_every_stream, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, handle_exit)

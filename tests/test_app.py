@@ -233,3 +233,38 @@ def test_sign_in_goes_on_working_while_the_limiters_redis_is_down(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[200, 200, 200]"
+
+
+def _database_down(*_args, **_kwargs):
+    from sqlalchemy.exc import OperationalError
+
+    raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+
+def test_pages_answer_503_while_the_database_is_down(app, as_role, monkeypatch):
+    from partnership.auth import sessions
+
+    client = as_role(Role.CASEWORKER)
+    monkeypatch.setattr(sessions, "signed_in_user", _database_down)
+    response = client.get("/inbox")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "Sorry, the service is unavailable" in response.get_data(as_text=True)
+
+
+def test_the_live_stream_and_the_api_answer_503_problems_while_the_database_is_down(
+    app, as_role, monkeypatch
+):
+    from partnership.auth import sessions, tokens
+
+    client = as_role(Role.CASEWORKER)
+    monkeypatch.setattr(sessions, "signed_in_user", _database_down)
+    monkeypatch.setattr(tokens, "_live_record", _database_down)
+    for response in (
+        client.get("/live"),
+        client.get("/api/v1/services", headers={"Authorization": "Bearer pt_x"}),
+    ):
+        assert response.status_code == 503
+        assert response.mimetype == "application/problem+json"
+        assert response.headers["Retry-After"] == "5"
+        assert "database is not answering" in response.json["detail"]

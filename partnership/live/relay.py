@@ -14,10 +14,12 @@ commits seconds later (behind a lock, say) is waited for, however long. On SQLit
 are serialised, so ids commit in order and a gap is never filled later.
 """
 
+import contextlib
 import logging
 import queue
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 
 from flask import Flask
@@ -84,6 +86,13 @@ class Subscriber:
     viewer: Viewer
     queue: "queue.Queue[LiveEvent | None]" = field(default_factory=lambda: queue.Queue(QUEUE_SIZE))
     overflowed: bool = False
+    closing: bool = False  # the process is stopping: end the stream now
+
+    def close(self) -> None:
+        self.closing = True
+        # Wakes a stream waiting for its next event; a full queue wakes it anyway.
+        with contextlib.suppress(queue.Full):
+            self.queue.put_nowait(None)
 
     def offer(self, event: LiveEvent) -> None:
         if not may_see_event(self.viewer, event):
@@ -95,8 +104,20 @@ class Subscriber:
             self.overflowed = True
 
 
+# Every relay of this process, so that a stopping server can end all open streams at once.
+_RELAYS: "weakref.WeakSet[Relay]" = weakref.WeakSet()
+
+
+def end_every_stream() -> None:
+    """Stopping (SIGTERM): every open stream ends now, telling its browser when to come
+    back, rather than holding the worker until the graceful timeout runs out."""
+    for relay in list(_RELAYS):
+        relay.close_streams()
+
+
 class Relay:
     def __init__(self, app: Flask, broker):
+        _RELAYS.add(self)
         self.app, self.broker = app, broker
         self.position = 0  # every event up to here has been handed out (set on start)
         self._subscribers: set[Subscriber] = set()
@@ -135,6 +156,12 @@ class Relay:
         with self._lock:
             self._subscribers.add(subscriber)
             return self.position
+
+    def close_streams(self) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for subscriber in subscribers:
+            subscriber.close()
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         with self._lock:

@@ -206,6 +206,11 @@ def stream():
                     event = subscriber.queue.get(timeout=wait)
                 except queue.Empty:
                     event = None
+                if subscriber.closing:
+                    # The server is stopping: the browser comes back (to another worker, or
+                    # this one restarted) after RETRY_MS and replays from its last id.
+                    yield f"retry: {RETRY_MS}\nevent: closing\ndata: {{}}\n\n"
+                    return
                 if event is None or time.monotonic() - checked >= heartbeat:
                     # Signed out, deactivated or revoked: the stream ends here, sending
                     # nothing more. A busy stream checks as often as a quiet one.

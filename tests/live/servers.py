@@ -144,6 +144,7 @@ class StreamReader:
         self.response = self.connection.getresponse()
         assert self.response.status == 200, self.response.read()
         self.lines: queue.Queue[str] = queue.Queue()
+        self.ended = threading.Event()  # the server closed the stream
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -152,6 +153,8 @@ class StreamReader:
                 self.lines.put(raw.decode())
         except (OSError, ValueError):
             pass  # closed by the test, or by the server stopping
+        finally:
+            self.ended.set()
 
     def frames(
         self, count: int, timeout: float = 10.0, kinds: set[str] | None = None

@@ -2,6 +2,7 @@
 Redis that stops and comes back. Runs where PostgreSQL and Redis are configured (always in CI)."""
 
 import json
+import signal
 import uuid
 
 import pytest
@@ -50,6 +51,27 @@ def test_an_event_written_through_one_server_reaches_a_stream_on_another(app, pa
     finally:
         writer.stop()
         listener.stop()
+
+
+@pytest.mark.parametrize("_app", ["postgresql"], indirect=True)
+def test_sigterm_ends_open_streams_at_once_with_a_retry_hint(app, partnership):
+    """Open streams never end by themselves: without this, a stopping gunicorn waits out its
+    20-second graceful timeout, refusing new connections all the while."""
+    token, _ = create_token(partnership.users[Role.CASEWORKER], "live test", scope=TokenScope.READ)
+    db.session.commit()
+    database_url = db.engine.url.render_as_string(hide_password=False)
+    server = AppServer(database_url, REDIS_URL, f"partnership:test:{uuid.uuid4().hex}").start()
+    try:
+        stream = StreamReader(server.port, token)
+        assert stream.frames(1, kinds={"resync"})  # connected
+        server.process.send_signal(signal.SIGTERM)
+        [closing] = stream.frames(1, kinds={"closing"})
+        assert closing["retry"] == "2000"
+        assert stream.ended.wait(5)
+        # Well inside the graceful timeout (20 s): nothing held the worker.
+        assert server.process.wait(timeout=10) == 0
+    finally:
+        server.stop()
 
 
 def test_with_redis_stopped_writes_succeed_and_a_reconnect_replays_what_was_missed(
