@@ -24,6 +24,11 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("REDIS_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DATABASES = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+# For a test of what only PostgreSQL does (concurrent transactions): skipped without one,
+# which CI never is.
+on_postgresql_only = pytest.mark.parametrize(
+    "_app", ["postgresql"] if TEST_DATABASE_URL else [], indirect=True
+)
 PASSWORD = "correct horse battery"
 
 

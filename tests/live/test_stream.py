@@ -20,7 +20,7 @@ from partnership.models import Event, Role, TokenScope
 from partnership.referrals import lifecycle
 from partnership.referrals.lifecycle import Action
 from tests import factories
-from tests.conftest import sign_in_as
+from tests.conftest import on_postgresql_only, sign_in_as
 
 
 class RecordingBroker:
@@ -167,7 +167,7 @@ def _capacity_event(connection) -> int:
     ).scalar_one()
 
 
-@pytest.mark.parametrize("_app", ["postgresql"], indirect=True)
+@on_postgresql_only
 def test_an_event_committed_long_after_a_later_one_still_reaches_every_stream_once(
     app, partnership, monkeypatch
 ):
@@ -197,7 +197,7 @@ def test_an_event_committed_long_after_a_later_one_still_reaches_every_stream_on
     assert _handed(subscriber) == []
 
 
-@pytest.mark.parametrize("_app", ["postgresql"], indirect=True)
+@on_postgresql_only
 def test_a_gap_left_by_a_rolled_back_event_is_passed_once_its_transaction_ends(app, partnership):
     relay, subscriber = _hand_polled_relay(app)
     doomed = db.engine.connect()
