@@ -174,8 +174,9 @@ def test_a_session_ends_twelve_hours_after_sign_in_however_busy(app, partnership
     assert browser.get("/").headers["Location"].startswith("/sign-in")
 
 
-def test_both_timeouts_are_configurable(app, partnership, clock_at):
-    app.config.update(SESSION_IDLE_MINUTES=5, SESSION_ABSOLUTE_HOURS=1)
+def test_both_timeouts_are_configurable(app, partnership, clock_at, monkeypatch):
+    monkeypatch.setitem(app.config, "SESSION_IDLE_MINUTES", 5)
+    monkeypatch.setitem(app.config, "SESSION_ABSOLUTE_HOURS", 1)
     user = partnership.users[Role.CASEWORKER]
     browser = app.test_client()
     sign_in(browser, user.email, partnership.password)
