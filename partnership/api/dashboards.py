@@ -16,6 +16,7 @@ from partnership.access import dashboard_neighbourhood
 from partnership.api import api
 from partnership.api.auth import api_user
 from partnership.api.openapi import ProblemDocument, documented
+from partnership.api.schemas import Query
 from partnership.api.validation import query_args
 from partnership.dashboards import periods
 from partnership.dashboards.figures import dashboard_figures
@@ -36,9 +37,7 @@ Days = Annotated[
 ]
 
 
-class DashboardQuery(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
+class DashboardQuery(Query):
     from_: str | None = Field(
         None,
         alias="from",

@@ -1,13 +1,15 @@
 """The API's documents, as pydantic models: they validate requests and describe responses
 in the OpenAPI document alike."""
 
+import types
 from datetime import datetime
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal, Union, get_args, get_origin
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from partnership.columns import LARGEST_ID
+from partnership.inputs import whole_number
 from partnership.models import CapacityStatus, WaitBand
 
 CapacityStatusCode = Literal["open", "limited", "waitlist", "full", "closed"]
@@ -17,7 +19,47 @@ assert set(get_args(WaitBandCode)) == {b.value for b in WaitBand}
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A request body, read as JSON types say: "8", 8.0 and true are not integers, 8 is not
+    a string, and a field the model does not name is refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _kinds(annotation) -> set[type]:
+    """The plain types an annotation admits (`int | None` -> {int, NoneType})."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        return set().union(*(_kinds(arg) for arg in get_args(annotation)))
+    if get_origin(annotation) is Annotated:
+        return _kinds(get_args(annotation)[0])
+    return {annotation} if isinstance(annotation, type) else set()
+
+
+BOOLEANS = {"true": True, "false": False}
+
+
+class Query(BaseModel):
+    """A query string, where every value is text: an integer is ASCII digits ("8", not
+    "8.0", "+8", " 8" or "²"), a boolean is `true` or `false`; anything else is refused."""
+
+    model_config = ConfigDict(strict=True, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_text(cls, values):
+        if not isinstance(values, dict):
+            return values
+        fields = {field.alias or name: field for name, field in cls.model_fields.items()}
+        read = dict(values)
+        for key, value in values.items():
+            field = fields.get(key)
+            if field is None or not isinstance(value, str):
+                continue
+            kinds = _kinds(field.annotation)
+            if bool in kinds:
+                read[key] = BOOLEANS.get(value, value)
+            elif int in kinds and (number := whole_number(value)) is not None:
+                read[key] = number
+        return read
 
 
 class OrganisationRef(BaseModel):
@@ -83,7 +125,7 @@ RowId = Annotated[int, Field(ge=1, le=LARGEST_ID)]
 LAST_PAGE = 999_999
 
 
-class ServiceQuery(BaseModel):
+class ServiceQuery(Query):
     q: str = Field("", max_length=200, description="Words in the name, description or organisation")
     need: str | None = Field(None, description="A need category slug, e.g. food")
     neighbourhood: RowId | None = Field(None, description="A neighbourhood id the service covers")
@@ -203,7 +245,7 @@ class ReferralPage(BaseModel):
     pages: int
 
 
-class ReferralQuery(BaseModel):
+class ReferralQuery(Query):
     box: Literal["inbox", "outbox"] = "inbox"
     status: ReferralStatusCode | None = None
     page: int = Field(1, ge=1, le=LAST_PAGE)

@@ -106,6 +106,36 @@ def test_bad_referral_values_are_422(caseworker_api, resident, pantry_service, c
     assert _count(Referral) == 0
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"resident_id": "RESIDENT"}, "resident_id"),  # the resident's id, as a string
+        ({"resident_id": "FLOAT"}, "resident_id"),  # the resident's id, as 8.0
+        ({"service_id": True}, "service_id"),
+        ({"summary": 5}, "summary"),
+        ({"need": ["food"]}, "need"),
+        ({"urgency": True}, "urgency"),
+        ({"consent": {"given_by": "resident", "covers": 5}}, "consent.covers"),
+    ],
+)
+def test_values_of_the_wrong_json_type_are_refused_not_converted(
+    caseworker_api, resident, pantry_service, changes, field
+):
+    """Where the document says integer, "8", 8.0 and true are refused (and so on for strings):
+    a client that sends the wrong type finds out now, not when a conversion guesses wrong."""
+    stand_ins = {"RESIDENT": str(resident.id), "FLOAT": float(resident.id)}
+    changes = {
+        key: stand_ins.get(value, value) if isinstance(value, str) else value
+        for key, value in changes.items()
+    }
+    problem = _problem(
+        caseworker_api.post("/referrals", json=_new_referral(resident, pantry_service, **changes)),
+        422,
+    )
+    assert [error["field"] for error in problem["errors"]] == [field]
+    assert _count(Referral) == 0
+
+
 def test_a_resident_the_caller_may_not_see_is_refused_without_saying_if_they_exist(
     api_as, partnership, resident, pantry_service
 ):
@@ -211,6 +241,8 @@ def test_no_places_left_is_409(coordinator_api, partnership):
         ({"action": "fly"}, 422),
         ({"action": "accept", "outcome": "need-met"}, 422),
         ({}, 422),
+        ({"action": True}, 422),
+        ({"action": "accept", "note": 5}, 422),
     ],
 )
 def test_invalid_transition_bodies(coordinator_api, partnership, body, status):
@@ -254,7 +286,9 @@ def test_messages_both_ways_and_reads_are_logged(caseworker_api, coordinator_api
     assert views == 1
 
 
-@pytest.mark.parametrize("body", [{"body": ""}, {"body": "x" * 2001}, {"text": "hi"}])
+@pytest.mark.parametrize(
+    "body", [{"body": ""}, {"body": "x" * 2001}, {"text": "hi"}, {"body": 5}, {"body": True}]
+)
 def test_bad_messages_are_422(caseworker_api, partnership, body):
     referral = factories.referral(partnership)
     db.session.commit()
@@ -292,7 +326,15 @@ def test_inbox_and_outbox_lists_with_status_filter_and_paging(
 
 
 @pytest.mark.parametrize(
-    "query", [{"box": "sideways"}, {"status": "lost"}, {"page": 0}, {"per_page": 500}]
+    "query",
+    [
+        {"box": "sideways"},
+        {"status": "lost"},
+        {"page": 0},
+        {"per_page": 500},
+        {"page": "1.0"},
+        {"per_page": "١٠"},  # Arabic-Indic digits
+    ],
 )
 def test_bad_list_filters_are_422(caseworker_api, query):
     _problem(caseworker_api.get("/referrals", query_string=query), 422)

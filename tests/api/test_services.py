@@ -85,6 +85,15 @@ def test_results_are_paged(caseworker_api, directory):
         ({"page": 0}, "page"),
         ({"need": "no-such-need"}, "need"),
         ({"neighbourhood": 999999}, "neighbourhood"),
+        # A query string's integer is ASCII digits and a boolean is true or false, nothing
+        # a conversion might guess at.
+        ({"page": "2.0"}, "page"),
+        ({"page": "+2"}, "page"),
+        ({"page": " 2"}, "page"),
+        ({"per_page": "2_0"}, "per_page"),
+        ({"age": "²"}, "age"),
+        ({"has_places": "1"}, "has_places"),
+        ({"has_places": "yes"}, "has_places"),
     ],
 )
 def test_bad_filters_are_422(caseworker_api, directory, query, field):
@@ -162,6 +171,11 @@ def test_another_organisations_coordinator_gets_404(api_as, partnership, directo
         ({"places_available": 2}, "status"),
         ({"status": "open", "places_available": 2, "colour": "red"}, "colour"),
         ([], "(body)"),
+        # Integers are JSON integers, strings JSON strings: nothing is converted.
+        ({"status": "open", "places_available": "3"}, "places_available"),
+        ({"status": "open", "places_available": 3.0}, "places_available"),
+        ({"status": "open", "places_available": True}, "places_available"),
+        ({"status": "open", "places_available": 3, "note": 5}, "note"),
     ],
 )
 def test_bad_capacity_values_are_422_and_write_nothing(coordinator_api, directory, body, field):
