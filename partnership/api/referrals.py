@@ -136,7 +136,10 @@ def _invalid(field: str, message: str) -> Problem:
 @documented(
     "post",
     "/referrals",
-    summary="Send a referral (honours Idempotency-Key: a retry returns the first referral)",
+    summary=(
+        "Send a referral (honours Idempotency-Key: a retry returns the first referral; "
+        "the same key with different values is 422)"
+    ),
     tag="Referrals",
     body=ReferralIn,
     headers={"Idempotency-Key": "Any unique string up to 64 characters, reused on retries"},
@@ -145,7 +148,10 @@ def _invalid(field: str, message: str) -> Problem:
         200: ("Already sent with this Idempotency-Key", ReferralSummary),
         400: ("The body is not JSON", ProblemDocument),
         409: ("An open referral of this resident to this service exists", ProblemDocument),
-        422: ("Values the rules do not allow", ProblemDocument),
+        422: (
+            "Values the rules do not allow, or an Idempotency-Key reused with other values",
+            ProblemDocument,
+        ),
     },
 )
 def create_referral():
@@ -188,6 +194,13 @@ def create_referral():
             "Already open",
             refused.message,
             existing=url_for("api.get_referral", referral_id=refused.existing.id),
+        ) from None
+    except lifecycle.KeyReused:
+        db.session.rollback()
+        raise _invalid(
+            "Idempotency-Key",
+            "This Idempotency-Key already sent a referral with different values: "
+            "use a new key for a new referral",
         ) from None
     except lifecycle.Refused as refused:
         db.session.rollback()

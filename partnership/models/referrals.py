@@ -177,6 +177,9 @@ class Referral(Model):
     outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, "outcome"))
     closing_note: Mapped[str] = mapped_column(Text, default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    # A hash of what was sent with the key (lifecycle.fingerprint): the same key with a
+    # different request is refused rather than answered with the first referral.
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64))
     forwarded_from_id: Mapped[int | None] = mapped_column(
         ForeignKey("referrals.id", ondelete="SET NULL"), index=True
     )

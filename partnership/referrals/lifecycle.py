@@ -10,6 +10,8 @@ being already `requested` (a referral being made is a draft of its own, kept apa
 """
 
 import enum
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import cast
 from uuid import uuid4
@@ -114,6 +116,10 @@ class Stale(Refused):
 
 class Incomplete(Refused):
     """A reason, outcome or note the action needs is missing or not allowed (HTTP 422)."""
+
+
+class KeyReused(Refused):
+    """The idempotency key already sent a different referral (HTTP 422)."""
 
 
 def sides(user: User, referral: Referral) -> frozenset[Side]:
@@ -392,14 +398,48 @@ def open_referral_for(resident_id: int, service_id: int) -> Referral | None:
     )
 
 
-def _replayed(user: User, idempotency_key: str | None) -> Referral | None:
+@dataclass
+class Sending:
+    """What a send is asked to send: the same again is a retry of the same request."""
+
+    resident: Resident
+    need: NeedCategory
+    service: Service
+    urgency: Urgency
+    summary: str
+    consent: ConsentGiven
+    forwarded_from: Referral | None = None
+
+    def fingerprint(self) -> str:
+        """A hash of the request, kept beside its idempotency key."""
+        request = [
+            self.resident.id,
+            self.need.id,
+            self.service.id,
+            self.urgency.value,
+            self.summary.strip(),
+            self.consent.given_by.value,
+            self.consent.covers.strip(),
+            self.consent.representative_name,
+            self.forwarded_from.id if self.forwarded_from else None,
+        ]
+        return hashlib.sha256(json.dumps(request).encode()).hexdigest()
+
+
+def _replayed(user: User, idempotency_key: str | None, request: str) -> Referral | None:
+    """The referral this user already sent with this key, if any; `KeyReused` when that
+    was a different request (`request` is its fingerprint)."""
     if not idempotency_key:
         return None
-    return db.session.scalar(
+    existing = db.session.scalar(
         select(Referral).where(
             Referral.from_user_id == user.id, Referral.idempotency_key == idempotency_key
         )
     )
+    # Referrals sent before fingerprints were kept have none: a retry of those is trusted.
+    if existing is not None and existing.idempotency_fingerprint not in (None, request):
+        raise KeyReused("This key was already used to send a different referral")
+    return existing
 
 
 def send(
@@ -423,11 +463,17 @@ def send(
     """
     if not sides_possible(user):
         raise NotAllowed("Only caseworkers and coordinators make referrals")
-    if existing := _replayed(user, idempotency_key):
+    request = Sending(
+        resident, need, service, urgency, summary, consent, forwarded_from
+    ).fingerprint()
+    if existing := _replayed(user, idempotency_key, request):
         return existing, False
     if service.capacity_status is CapacityStatus.CLOSED:
         raise Refused(f"{service.name} is closed to referrals")
     if existing := open_referral_for(resident.id, service.id):
+        # A retry of this same request may have committed since the look above.
+        if replayed := _replayed(user, idempotency_key, request):
+            return replayed, False
         raise AlreadyOpen(existing)
     now = clock.now()
     referral = Referral(
@@ -444,6 +490,7 @@ def send(
         summary=summary.strip(),
         status=S.REQUESTED,
         idempotency_key=idempotency_key,
+        idempotency_fingerprint=request if idempotency_key else None,
         forwarded_from=forwarded_from,
         created_at=now,
         sent_at=now,
@@ -453,8 +500,9 @@ def send(
             db.session.add(referral)
             db.session.flush()
     except IntegrityError:
-        # Lost a race with an identical submission or another open referral: report that one.
-        if existing := _replayed(user, idempotency_key):
+        # Lost a race with an identical submission or another open referral: report that
+        # one. (On PostgreSQL the insert waited for the winner to commit, so it is visible.)
+        if existing := _replayed(user, idempotency_key, request):
             return existing, False
         if existing := open_referral_for(resident.id, service.id):
             raise AlreadyOpen(existing) from None
@@ -504,23 +552,22 @@ def forward(
         raise NotAllowed("Only a declined referral can be forwarded")
     if service.id == referral.to_service_id:
         raise Refused("Choose a different service from the one that declined")
-    if existing := _replayed(user, idempotency_key):
-        return existing, False
     consent = referral.consent
     # send() records a consent with every referral, so a declined one always has it.
     assert consent is not None
-    with db.session.begin_nested():
-        _change(referral, {})
-    new, is_new = send(
-        user,
+    sending = Sending(
         resident=referral.resident,
         need=referral.need,
         service=service,
         urgency=referral.urgency,
         summary=summary or referral.summary,
         consent=ConsentGiven(consent.given_by, consent.covers, consent.representative_name),
-        idempotency_key=idempotency_key,
         forwarded_from=referral,
     )
+    if existing := _replayed(user, idempotency_key, sending.fingerprint()):
+        return existing, False
+    with db.session.begin_nested():
+        _change(referral, {})
+    new, is_new = send(user, **vars(sending), idempotency_key=idempotency_key)
     db.session.refresh(referral)
     return new, is_new
