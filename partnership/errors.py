@@ -33,6 +33,12 @@ def init_app(app: Flask) -> None:
             return problem(413, "Request too large", message)
         return render_template("errors/refused.html", message=message), 413
 
+    @app.errorhandler(414)
+    def address_too_long(error):
+        if _for_machines():
+            return problem(414, "Address too long", error.description)
+        return render_template("errors/refused.html", message=error.description), 414
+
     @app.errorhandler(404)
     def not_found(_error):
         if _for_machines():

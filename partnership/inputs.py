@@ -4,9 +4,10 @@ Hostile input must never reach the database as a server error: PostgreSQL refuse
 text, and control characters have no place in anything a person types. So a request whose
 query string, form or JSON holds one is refused here with 400 (a page, or problem+json for
 the API), as is JSON nested deeper than anything the API takes. Bodies are capped by
-MAX_CONTENT_LENGTH (413). Numbers typed into addresses and forms are ASCII digits only:
-`str.isdigit()` also accepts "²", which `int()` then refuses. Words typed into a search
-are matched as written: `%`, `_` and `\\` in them are not LIKE wildcards or escapes.
+MAX_CONTENT_LENGTH (413), addresses by URL_AT_MOST (414). Numbers typed into addresses and
+forms are ASCII digits only: `str.isdigit()` also accepts "²", which `int()` then refuses.
+Words typed into a search are matched as written: `%`, `_` and `\\` in them are not LIKE
+wildcards or escapes.
 """
 
 import contextlib
@@ -15,7 +16,7 @@ import re
 
 from flask import Flask, request
 from sqlalchemy import ColumnElement, SQLColumnExpression
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, RequestURITooLarge
 
 # C0 controls and DEL, except tab, line feed and carriage return, which text areas send.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -23,6 +24,9 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # (a line break in `next=` would otherwise reach the Location header).
 ADDRESS_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 JSON_DEPTH_AT_MOST = 20
+# gunicorn refuses a longer request line itself with 414 (`limit_request_line` in
+# partnership/gunicorn.conf.py, the same number); this holds under any other server.
+URL_AT_MOST = 4094
 DIGITS = re.compile(r"[0-9]{1,18}")
 
 
@@ -84,7 +88,13 @@ def _strings(value) -> list[str]:
 
 def check_request() -> None:
     """Refuse the request (400) if any of its input holds a control character, or its JSON
-    nests too deeply. Malformed JSON is left for the API to answer as it always has."""
+    nests too deeply, or 414 if its address is too long. Malformed JSON is left for the API
+    to answer as it always has."""
+    environ = request.environ
+    if len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) > URL_AT_MOST:
+        raise RequestURITooLarge(
+            f"The address is longer than {URL_AT_MOST:,} characters. Nothing was saved."
+        )
     in_address = [*request.args.keys(), *request.args.values()]
     header = request.headers.get("Last-Event-ID")
     if header is not None:

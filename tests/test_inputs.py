@@ -1,14 +1,22 @@
-"""Hostile input is refused before any view reads it: 400 or 413, never a 500, nothing saved."""
+"""Hostile input is refused before any view reads it: 400, 413 or 414, never a 500, nothing
+saved."""
+
+import http.client
+import os
+import runpy
+import subprocess
+import sys
 
 import pytest
 from sqlalchemy import func, select
 
 from partnership.auth.tokens import create_token
 from partnership.extensions import db
-from partnership.inputs import JSON_DEPTH_AT_MOST, _json_depth, whole_number
+from partnership.inputs import JSON_DEPTH_AT_MOST, URL_AT_MOST, _json_depth, whole_number
 from partnership.models import Message, Referral, Role, TokenScope
 from tests import factories
 from tests.conftest import PASSWORD
+from tests.live.servers import ROOT, free_port, wait_for_port
 from tests.referrals.test_page import with_consent
 
 
@@ -133,3 +141,52 @@ def test_ids_and_pages_in_api_input_stop_where_the_columns_do(app, client, partn
     assert response.status_code == 422
     for query in ("neighbourhood=2147483648", "page=99999999999999999999"):
         assert client.get(f"/api/v1/services?{query}", headers=headers).status_code == 422
+
+
+def test_an_address_over_the_limit_is_414_for_people_and_machines(app, client, partnership):
+    token, _ = create_token(partnership.users[Role.CASEWORKER], "tests", scope=TokenScope.WRITE)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    words = "a" * (URL_AT_MOST - len("/api/v1/services"))
+    answer = client.get("/api/v1/services", query_string={"q": words[:190]}, headers=headers)
+    assert answer.status_code == 200
+    too_long = client.get("/api/v1/services?q=" + words, headers=headers)
+    assert too_long.status_code == 414
+    assert too_long.mimetype == "application/problem+json"
+    page = client.get("/sign-in?next=/" + "a" * URL_AT_MOST)
+    assert page.status_code == 414
+    assert "Nothing was saved" in page.get_data(as_text=True)
+
+
+def test_gunicorn_answers_a_request_line_over_the_limit_with_414(tmp_path):
+    """In production gunicorn refuses a long request line before the app sees it, with
+    the limit the app keeps under any other server."""
+    settings = runpy.run_path(str(ROOT / "partnership" / "gunicorn.conf.py"))
+    assert settings["limit_request_line"] == URL_AT_MOST
+    port = free_port()
+    env = {
+        **os.environ,
+        "PARTNERSHIP_ENV": "production",
+        "SECRET_KEY": "inputs-test-" + "x" * 40,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'inputs.db'}",
+        "REDIS_URL": "",
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "partnership/gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, timeout=60)
+        # Generous: the worker may still be starting when the port opens.
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection.request("GET", "/api/v1/services?q=" + "a" * URL_AT_MOST)
+        assert connection.getresponse().status == 414
+        connection.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -12,6 +12,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from partnership.api import api
+from partnership.columns import LARGEST_ID
+from partnership.inputs import URL_AT_MOST
 
 REF = "#/components/schemas/{model}"
 
@@ -50,9 +52,14 @@ def documented(method: str, path: str, *, summary: str, tag: str, **details):
     return decorator
 
 
+# Every path parameter is a row's id: the app's `<int:…>` converter takes 1 to LARGEST_ID
+# and answers 404 for anything else.
+ROW_ID = {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}
+
+
 def _parameters(operation: Operation, schemas: dict) -> list[dict]:
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {"name": name, "in": "path", "required": True, "schema": dict(ROW_ID)}
         for name in re.findall(r"{(\w+)}", operation.path)
     ]
     if operation.query:
@@ -90,6 +97,19 @@ def _operation_id(operation: Operation) -> str:
     return f"{operation.method}_{words}"
 
 
+def _answered_for_any(operation: Operation) -> dict[int, str]:
+    """Refusals that come before the view: the token, partnership.inputs and the size limits."""
+    answers = {
+        400: "Characters that cannot be used (such as NUL), or JSON nested too deeply",
+        401: "No valid bearer token",
+        413: f"A body larger than {current_app.config['MAX_CONTENT_LENGTH'] // 1024:,} KB",
+        414: f"An address longer than {URL_AT_MOST:,} characters",
+    }
+    if operation.method not in ("get", "head"):
+        answers[403] = "The token may only read"
+    return answers
+
+
 def document() -> dict:
     models: set[type[BaseModel]] = {ProblemDocument}
     for operation in OPERATIONS:
@@ -102,20 +122,20 @@ def document() -> dict:
     schemas = dict(top.get("$defs", {}))
     paths: dict[str, dict] = {}
     for operation in OPERATIONS:
+        answers = {status: (text, model) for status, (text, model) in operation.responses.items()}
+        for status, text in _answered_for_any(operation).items():
+            if status in answers:
+                own, model = answers[status]
+                answers[status] = (f"{own}; or {text[0].lower()}{text[1:]}", model)
+            else:
+                answers[status] = (text, ProblemDocument)
         responses = {}
-        for status, (description, model) in sorted(operation.responses.items()):
+        for status, (description, model) in sorted(answers.items()):
             entry: dict[str, object] = {"description": description}
             if model is not None:
                 media = "application/json" if status < 400 else "application/problem+json"
                 entry["content"] = _content(model, media)
             responses[str(status)] = entry
-        responses.setdefault(
-            "401",
-            {
-                "description": "No valid bearer token",
-                "content": _content(ProblemDocument, "application/problem+json"),
-            },
-        )
         spec = {
             "summary": operation.summary,
             "tags": [operation.tag],

@@ -35,3 +35,23 @@ def test_errors_are_described_as_problem_documents(client):
     assert put["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "CapacityPost"
     )
+
+
+def test_every_operation_describes_the_refusals_that_come_before_its_view(client):
+    """Hostile input (400), no token (401), a body too large (413), an address too long (414)
+    and, for changes, a read-only token (403) can answer any operation."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            expected = {"400", "401", "413", "414"} | ({"403"} if method != "get" else set())
+            responses = operation["responses"]
+            assert expected <= set(responses), f"{method} {path}"
+            for status in expected:
+                assert "application/problem+json" in responses[status]["content"]
+
+
+def test_path_ids_are_described_as_the_ids_the_addresses_take(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    get = document["paths"]["/referrals/{referral_id}"]["get"]
+    [parameter] = [p for p in get["parameters"] if p["in"] == "path"]
+    assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
