@@ -5,8 +5,9 @@ import os
 from flask import Flask, g, redirect, request, url_for
 from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from partnership import cache, errors, inputs, logs, security, words
 from partnership.columns import LARGEST_ID
@@ -17,10 +18,18 @@ from partnership.extensions import csrf, db, htmx, limiter, login_manager, migra
 
 class IdConverter(IntegerConverter):
     """Every `<int:…>` in a URL is a row's id: a number from 1 to 2³¹ − 1, which every id
-    column holds on both databases. Anything larger is 404 here, never a database error."""
+    column holds on both databases. Anything else is 404 here, never a database error:
+    raised at once, since werkzeug would answer 405 when the same address also has a rule
+    for another method."""
 
     def __init__(self, url_map, *args, **kwargs) -> None:
         super().__init__(url_map, min=1, max=LARGEST_ID)
+
+    def to_python(self, value: str) -> int:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound() from None
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:

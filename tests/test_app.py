@@ -144,6 +144,21 @@ def test_an_id_no_column_can_hold_is_not_found_not_an_error(app, as_role, path):
         assert as_role(role).get(path).status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/v1/referrals/0/messages"),
+        ("GET", "/api/v1/referrals/2147483648/messages"),
+        ("POST", "/referrals/0/messages"),
+    ],
+)
+def test_an_id_out_of_range_is_404_where_the_address_has_rules_for_other_methods(
+    app, as_role, method, path
+):
+    """Found by the API fuzzer: werkzeug answered 405 (GET and POST share the address)."""
+    assert as_role(Role.CASEWORKER).open(path, method=method).status_code == 404
+
+
 def production_app(monkeypatch, **overrides):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
