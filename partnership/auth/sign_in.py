@@ -35,9 +35,17 @@ class SignInResult:
     awaiting_code: User | None = None  # the password was right; now the two-step code
 
 
+# No account has a longer address, and the lockout table could not hold one.
+LONGEST_EMAIL = SignInLockout.__table__.c.email.type.length
+
+
 def attempt_sign_in(email: str, password: str) -> SignInResult:
     email = normalise_email(email)
     now = clock.now()
+    if len(email) > LONGEST_EMAIL:
+        # Wrong for certain, and counted against no one; the same work as any other try.
+        verify_password(None, password)
+        return SignInResult(refusal=Refusal.WRONG)
     lockout = db.session.get(SignInLockout, email)
     if lockout and lockout.locked_until and lockout.locked_until > now:
         return SignInResult(refusal=Refusal.LOCKED, locked_until=lockout.locked_until)

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from partnership import clock
 from partnership.admin.people import deactivate, set_temporary_password
@@ -74,6 +74,17 @@ def test_five_failures_lock_the_address_for_15_minutes_whether_or_not_it_exists(
         assert LOCKED in page
     else:
         assert "govuk-error-summary" not in page
+
+
+def test_an_address_longer_than_any_account_can_have_is_wrong_not_a_server_error(
+    client, partnership
+):
+    """Found by the form fuzzer: the lockout row could not hold it (500 on PostgreSQL)."""
+    email = "x" * 250 + "@example.org"
+    page = sign_in(client, email, "wrong password!")
+    assert page.status_code == 200
+    assert WRONG in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(SignInLockout)) == 0
 
 
 def test_lock_lifts_after_15_minutes(client, partnership):
