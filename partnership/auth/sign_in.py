@@ -9,9 +9,10 @@ lockout as wrong passwords, and only a correct code lifts it.
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import String, select
 
 from partnership import clock
 from partnership.auth import history, sessions, tokens, two_step
@@ -36,7 +37,7 @@ class SignInResult:
 
 
 # No account has a longer address, and the lockout table could not hold one.
-LONGEST_EMAIL = SignInLockout.__table__.c.email.type.length
+LONGEST_EMAIL = cast(String, SignInLockout.__table__.c.email.type).length or 0
 
 
 def attempt_sign_in(email: str, password: str) -> SignInResult:
