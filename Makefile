@@ -90,10 +90,21 @@ browser: ## Install Debian's chromium for the browser tests, if it is missing
 test: install assets browser ## Run the tests (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
+# Generated input, bounded and derandomised: schemathesis over every API operation (on
+# PostgreSQL when TEST_DATABASE_URL is set), hypothesis over the web forms on each database.
+# FUZZ_EXAMPLES sets the API's examples an operation.
+.PHONY: fuzz
+fuzz: install assets ## Fuzz the API from its OpenAPI document and the web forms with hostile text
+	$(PY) -m pytest -n auto -m fuzz $(PYTEST_ARGS)
+
 .PHONY: lint
 lint: $(VENV)/.installed ## Check the code with ruff
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+.PHONY: security
+security: $(VENV)/.installed ## Look for high-severity security problems with bandit (none allowed)
+	$(VENV)/bin/bandit --recursive partnership --severity-level high --quiet
 
 .PHONY: typecheck
 typecheck: $(VENV)/.installed ## Check the types in partnership/ with mypy (set up in setup.cfg)
