@@ -17,23 +17,10 @@ from sqlalchemy import func, select
 from partnership.extensions import db
 from partnership.models import Service
 from tests import factories
+from tests.hostile import HOSTILE, NASTY
 
 pytestmark = pytest.mark.fuzz
 
-# Each form is sent once with every field set to each of these, then with generated text.
-NASTY = [
-    "a\x00b",
-    "lone \udfff surrogate",
-    "x" * 10_000,
-    "\u202etxt.exe \u200f\u200e\u061c",
-    "²³ ١٢٣ 𝟘𝟙𝟚",
-    "%_\\ ' OR 1=1 -- <script>{{ 7 * 7 }}",
-]
-HOSTILE = st.one_of(
-    st.text(alphabet=st.characters(exclude_categories=()), max_size=40),
-    st.text(alphabet=st.characters(categories=["Cs", "Cc", "Cf", "Nd", "No"]), max_size=10),
-    st.text(min_size=1, max_size=3).map(lambda text: (text * 10_000)[:10_000]),
-)
 # Rows a refused request may still write, on purpose: a view of the resident shown again
 # with the form's errors, a failed sign-in counted towards lockout, a session's last use.
 WRITTEN_ON_PURPOSE = {"access_logs", "sign_in_lockouts", "user_sessions"}

@@ -97,6 +97,21 @@ def test_the_api_refuses_nul_and_deep_nesting_with_problem_json(app, client, par
     assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
 
 
+def test_a_lone_surrogate_in_api_json_is_refused_with_the_field_named(app, client, partnership):
+    """JSON can spell one ("\\udfff") though no UTF-8 can carry it: 422, never a database
+    error. (The API fuzzer cannot send one, so it is tested here.)"""
+    referral = factories.referral(partnership)
+    token, _ = create_token(partnership.users[Role.CASEWORKER], "tests", scope=TokenScope.WRITE)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    response = client.post(
+        f"/api/v1/referrals/{referral.id}/messages", data='{"body": "a\\udfffb"}', headers=headers
+    )
+    assert response.status_code == 422
+    assert [error["field"] for error in response.get_json()["errors"]] == ["body"]
+    assert db.session.scalar(select(func.count()).select_from(Message)) == 0
+
+
 def test_a_body_over_the_limit_is_413(app, client):
     response = client.post("/sign-in", data={"password": "x" * (2 * 1024 * 1024)})
     assert response.status_code == 413
