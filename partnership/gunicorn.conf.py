@@ -14,6 +14,7 @@ import threading
 
 from gunicorn.glogging import Logger
 
+from partnership.inputs import URL_AT_MOST
 from partnership.live.relay import end_every_stream
 from partnership.logs import ACCESS_LOG_FORMAT
 
@@ -27,10 +28,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 worker_class = "gevent"
 worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "10000"))
 timeout = 60
-# A request line longer than this (method, address and protocol) is answered 414 by
-# gunicorn before the app sees it; the app refuses longer addresses the same way
-# (partnership.inputs.URL_AT_MOST) under any other server.
-limit_request_line = 4094
+# A longer request line is answered 414 by gunicorn before the app sees it; the app
+# refuses a longer address the same way under any other server.
+limit_request_line = URL_AT_MOST
 graceful_timeout = 20
 accesslog = "-"
 # Paths without query strings and no Referer: a resident search's terms are never logged.

@@ -24,8 +24,8 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # (a line break in `next=` would otherwise reach the Location header).
 ADDRESS_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 JSON_DEPTH_AT_MOST = 20
-# gunicorn refuses a longer request line itself with 414 (`limit_request_line` in
-# partnership/gunicorn.conf.py, the same number); this holds under any other server.
+# gunicorn refuses a longer request line itself with 414 (its `limit_request_line` is
+# set from this, in partnership/gunicorn.conf.py); the check here holds under any server.
 URL_AT_MOST = 4094
 DIGITS = re.compile(r"[0-9]{1,18}")
 
