@@ -235,7 +235,7 @@ def transition(
         values["opened_at"] = now
     with db.session.begin_nested():
         _change(referral, values)
-        if action is Action.ACCEPT and not take_place(referral.to_service_id):
+        if action is Action.ACCEPT and not take_place(referral.to_service_id, user):
             raise NoPlacesLeft(
                 "No places are left on this service. Update its capacity, or decline the "
                 "referral with the reason 'no capacity'."

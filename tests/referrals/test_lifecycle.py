@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 
 from partnership.extensions import db
 from partnership.models import (
+    CapacityStatus,
     DeclineReason,
     Event,
     Outcome,
@@ -139,6 +140,36 @@ def test_accept_takes_a_place_and_refuses_when_none_are_left(app, partnership):
     )
     db.session.commit()
     assert second.status is S.REJECTED and second.decline_reason is DeclineReason.NO_CAPACITY
+
+
+def test_an_accept_that_takes_the_last_place_makes_the_service_full_and_says_so(app, partnership):
+    service = factories.service(partnership.pantry, places=1, status=CapacityStatus.LIMITED)
+    first = factories.referral(partnership, to_service=service)
+    second = factories.referral(partnership, to_service=service)
+    db.session.commit()
+    coordinator = partnership.users[Role.COORDINATOR]
+    accepted = lifecycle.transition(first, coordinator, Action.ACCEPT)
+    db.session.commit()
+    taken = db.session.get(Service, service.id)
+    assert (taken.capacity_status, taken.places_available) == (CapacityStatus.FULL, 0)
+
+    def capacity_events():
+        return db.session.execute(
+            select(Event.id, Event.detail, Event.actor_id, Event.referral_id).where(
+                Event.service_id == service.id, Event.kind == "capacity"
+            )
+        ).all()
+
+    # Committed with the accept, so the same notice tells open pages of both.
+    [(event_id, detail, actor_id, referral_id)] = capacity_events()
+    assert detail == {"status": "full", "places": 0}
+    assert (actor_id, referral_id) == (coordinator.id, None)
+    assert event_id < accepted.id
+    # An accept refused for want of a place changes no capacity and says nothing.
+    with pytest.raises(lifecycle.NoPlacesLeft):
+        lifecycle.transition(second, coordinator, Action.ACCEPT)
+    db.session.rollback()
+    assert len(capacity_events()) == 1
 
 
 def test_services_without_a_place_limit_always_accept(app, partnership):
