@@ -11,10 +11,11 @@ from typing import Protocol
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 
 from partnership.extensions import db
 from partnership.models import (
+    AccessAction,
     AccessLog,
     Event,
     Neighbourhood,
@@ -131,6 +132,23 @@ def log_access(user: User, resident_id: int, action, what: str, referral_id: int
             what=what[:200],
         )
     )
+
+
+def log_view_since(user: User, referral: Referral, written_at, what: str) -> None:
+    """Log a view of personal data on a referral that an open page fetches again on each
+    of its events, only when it shows something written (`written_at`) after the user's
+    last logged view of the referral: one row per view of something new, not per event."""
+    last_seen = db.session.scalar(
+        # By resident first: ix_access_logs_resident_at finds a resident's few rows.
+        select(func.max(AccessLog.at)).where(
+            AccessLog.resident_id == referral.resident_id,
+            AccessLog.user_id == user.id,
+            AccessLog.referral_id == referral.id,
+            AccessLog.action == AccessAction.VIEW,
+        )
+    )
+    if last_seen is None or written_at > last_seen:
+        log_access(user, referral.resident_id, AccessAction.VIEW, what, referral_id=referral.id)
 
 
 # Neighbourhood figures: the dashboards and the live counters.

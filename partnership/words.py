@@ -193,10 +193,29 @@ def day_words(moment: datetime) -> str:
     return f"{local.day} {local:%B %Y}"
 
 
+def clock_time(moment: datetime) -> str:
+    """ "2:05pm", the UK time of day of a moment."""
+    local = moment.astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    return f"{hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
 def local_time(moment: datetime | None) -> str:
     """ "3 March 2026 at 2:05pm", in the partnership's own time zone."""
     if moment is None:
         return ""
-    local = moment.astimezone(LONDON)
-    hour = local.hour % 12 or 12
-    return f"{day_words(moment)} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+    return f"{day_words(moment)} at {clock_time(moment)}"
+
+
+def when_words(moment: datetime, now: datetime) -> str:
+    """ "at 10:32am" today (in the UK), "on 3 March 2026 at 10:32am" on another day."""
+    if day_words(moment) == day_words(now):
+        return f"at {clock_time(moment)}"
+    return f"on {local_time(moment)}"
+
+
+def overtaken(kind: str, by: str | None, at: datetime, now: datetime) -> str:
+    """An action refused because someone else changed the referral first, saying who did
+    what and when: "Declined by Calder Bank Food Bank at 10:32am; nothing was changed"."""
+    who = f" by {by}" if by else ""
+    return f"{event_words(kind)}{who} {when_words(at, now)}; nothing was changed"

@@ -14,8 +14,9 @@ from sqlalchemy.orm import joinedload
 from partnership.directory.record import DirectoryEntry, entries_for
 from partnership.extensions import db
 from partnership.inputs import containing
-from partnership.models import CapacityStatus, Organisation, Service
+from partnership.models import Organisation, Service
 from partnership.models.services import service_needs, service_neighbourhoods
+from partnership.services.capacity import PLACES_STATUSES
 
 PER_PAGE = 20
 # More words than this add nothing but a slower query.
@@ -36,7 +37,7 @@ class Filters:
 def has_places_now():
     """Taking referrals now: open or limited, and not out of places."""
     return and_(
-        Service.capacity_status.in_([CapacityStatus.OPEN, CapacityStatus.LIMITED]),
+        Service.capacity_status.in_(PLACES_STATUSES),
         or_(Service.places_available.is_(None), Service.places_available > 0),
     )
 

@@ -12,6 +12,7 @@ being already `requested` (a referral being made is a draft of its own, kept apa
 import enum
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 from uuid import uuid4
@@ -31,6 +32,7 @@ from partnership.models import (
     DeclineReason,
     Event,
     NeedCategory,
+    Organisation,
     Outcome,
     Referral,
     ReferralStatus,
@@ -217,9 +219,12 @@ def transition(
     rule = TRANSITIONS.get((referral.status, action))
     user_sides = sides(user, referral)
     if rule is None or not (user_sides & rule[1]):
-        raise NotAllowed(_why_not(referral, action, user_sides))
+        raise NotAllowed(
+            _taken_away(referral, lambda status: _may(user_sides, status, action))
+            or _why_not(referral, action, user_sides)
+        )
     if expected_version is not None and expected_version != referral.version:
-        raise Stale("The referral has changed since you loaded it: reload it and try again")
+        raise Stale(_changed_since(referral, expected_version))
     _check_details(action, details)
     to_status = rule[0]
     from_status = referral.status
@@ -241,7 +246,7 @@ def transition(
         values["opened_at"] = now
     with db.session.begin_nested():
         _change(referral, values)
-        if action is Action.ACCEPT and not take_place(referral.to_service_id):
+        if action is Action.ACCEPT and not take_place(referral.to_service_id, user):
             raise NoPlacesLeft(
                 "No places are left on this service. Update its capacity, or decline the "
                 "referral with the reason 'no capacity'."
@@ -272,8 +277,10 @@ def _change(referral: Referral, values: dict) -> None:
     """The one way an existing referral changes: an UPDATE that applies only if the row
     still has the status and version that were read, and raises the version by one.
 
-    Raises `Stale` when someone else's change got there first; nothing is written then.
+    Raises `Stale` when someone else's change got there first, saying whose it was and
+    when; nothing is written then.
     """
+    seen = referral.status
     # An UPDATE gives a CursorResult, though Session.execute is typed as returning any Result.
     changed = cast(
         CursorResult,
@@ -281,7 +288,7 @@ def _change(referral: Referral, values: dict) -> None:
             update(Referral)
             .where(
                 Referral.id == referral.id,
-                Referral.status == referral.status,
+                Referral.status == seen,
                 Referral.version == referral.version,
             )
             .values(version=Referral.version + 1, **values)
@@ -289,7 +296,63 @@ def _change(referral: Referral, values: dict) -> None:
         ),
     ).rowcount
     if changed != 1:
-        raise Stale("Someone else changed this referral at the same moment: reload it")
+        # The change that got there first has committed (it held the row until then), so
+        # its event can be read now: the newest into the status it left, if it moved one.
+        status = db.session.scalar(select(Referral.status).where(Referral.id == referral.id))
+        latest = _latest_change(referral.id, into=status if status is not seen else None)
+        raise Stale(
+            _said(latest)
+            if latest
+            else "Someone else changed this referral at the same moment: reload it"
+        )
+
+
+def _latest_change(referral_id: int, *, into: ReferralStatus | None = None):
+    """The newest change on the referral's timeline (`into` a status, if given), with the
+    name of the organisation whose person made it."""
+    query = (
+        select(
+            Event.kind,
+            Event.from_status,
+            Event.to_status,
+            Event.created_at,
+            Organisation.name.label("organisation"),
+        )
+        .outerjoin(User, User.id == Event.actor_id)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .where(Event.referral_id == referral_id, Event.kind.in_(CHANGES))
+        .order_by(Event.id.desc())
+        .limit(1)
+    )
+    if into is not None:
+        query = query.where(Event.to_status == into)
+    return db.session.execute(query).first()
+
+
+def _said(change) -> str:
+    return words.overtaken(change.kind, change.organisation, change.created_at, clock.now())
+
+
+def _changed_since(referral: Referral, expected_version: int) -> str:
+    """Why a change sent with an older version was refused: the newest change since."""
+    latest = _latest_change(referral.id) if expected_version < referral.version else None
+    if latest is None:
+        return "The referral has changed since you loaded it: reload it and try again"
+    return _said(latest)
+
+
+def _taken_away(referral: Referral, could: Callable[[ReferralStatus], bool]) -> str | None:
+    """Words for an action that the referral's last change of status took away: one the
+    person `could` do in the status before, so they acted on what they saw before it."""
+    latest = _latest_change(referral.id, into=referral.status)
+    if latest is None or latest.from_status is None or not could(latest.from_status):
+        return None
+    return _said(latest)
+
+
+def _may(user_sides: frozenset[Side], status: ReferralStatus, action: Action) -> bool:
+    rule = TRANSITIONS.get((status, action))
+    return rule is not None and bool(user_sides & rule[1])
 
 
 def _logged(user: User, referral: Referral, what: str) -> None:
@@ -307,6 +370,8 @@ PAST = {
     Action.COMPLETE: "completed",
     Action.CANCEL: "cancelled",
 }
+# The timeline events that change a referral and raise its version; messages do not.
+CHANGES = (*PAST.values(), "opened", "assigned")
 
 
 def _why_not(referral: Referral, action: Action, user_sides: frozenset[Side]) -> str:
@@ -352,9 +417,12 @@ def assign(
     if Side.RECIPIENT not in sides(user, referral):
         raise NotAllowed("Only the receiving organisation can assign this referral")
     if referral.status in TERMINAL:
-        raise NotAllowed("A closed referral cannot be assigned")
+        raise NotAllowed(
+            _taken_away(referral, lambda status: status not in TERMINAL)
+            or "A closed referral cannot be assigned"
+        )
     if expected_version is not None and expected_version != referral.version:
-        raise Stale("The referral has changed since you loaded it: reload it and try again")
+        raise Stale(_changed_since(referral, expected_version))
     if assignee is not None and (
         assignee.organisation_id != referral.to_organisation_id
         or not access.works_on_referrals(assignee)
@@ -566,8 +634,12 @@ def forward(
     )
     if existing := _replayed(user, idempotency_key, sending.fingerprint()):
         return existing, False
-    with db.session.begin_nested():
-        _change(referral, {})
+    try:
+        with db.session.begin_nested():
+            _change(referral, {})
+    except Stale:
+        # Only forwarding changes a declined referral, and it leaves no event on it.
+        raise Stale("Someone else forwarded this referral at the same moment: reload it") from None
     new, is_new = send(user, **vars(sending), idempotency_key=idempotency_key)
     db.session.refresh(referral)
     return new, is_new

@@ -5,12 +5,12 @@ event (ids only, never the text) and an access-log row, in the caller's transact
 Messages do not change the referral, so its version is not bumped.
 """
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from partnership.access import log_access
+from partnership.access import log_access, log_view_since
 from partnership.extensions import db
-from partnership.models import AccessAction, AccessLog, Message, Referral, User
+from partnership.models import AccessAction, Message, Referral, User
 from partnership.referrals.lifecycle import Incomplete, NotAllowed, event_for, sides
 
 MAX_MESSAGE = 2000
@@ -56,22 +56,6 @@ def log_messages_seen(referral: Referral, user: User, shown: list[Message]) -> N
     """One access-log row per view of personal data: the messages an open referral page
     fetches again on each of the referral's events are logged only when they include a
     message newer than the user's last logged view of this referral."""
-    if not shown:
-        return
-    last_seen = db.session.scalar(
-        # By resident first: ix_access_logs_resident_at finds a resident's few rows.
-        select(func.max(AccessLog.at)).where(
-            AccessLog.resident_id == referral.resident_id,
-            AccessLog.user_id == user.id,
-            AccessLog.referral_id == referral.id,
-            AccessLog.action == AccessAction.VIEW,
-        )
-    )
-    if last_seen is None or max(message.created_at for message in shown) > last_seen:
-        log_access(
-            user,
-            referral.resident_id,
-            AccessAction.VIEW,
-            "referral messages",
-            referral_id=referral.id,
-        )
+    if shown:
+        newest = max(message.created_at for message in shown)
+        log_view_since(user, referral, newest, "referral messages")

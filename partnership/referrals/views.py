@@ -8,16 +8,23 @@ in the same commit as anything else the request wrote.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from partnership import access, clock, words
-from partnership.access import log_access, may_see_referral, referral_or_404, requires_role
+from partnership.access import (
+    log_access,
+    log_view_since,
+    may_see_referral,
+    referral_or_404,
+    requires_role,
+)
 from partnership.clock import LONDON
 from partnership.directory.suggestions import Suggestion, suggest
 from partnership.extensions import db
+from partnership.inputs import whole_number
 from partnership.models import (
     AccessAction,
     CapacityStatus,
@@ -166,26 +173,38 @@ def _reply_due(referral: Referral, today: date) -> tuple[date | None, bool]:
     )
 
 
-def _page(
+def _details(user: User, referral: Referral) -> dict:
+    """What the referral's rows and tags show (partials/referral-details.html)."""
+    due, is_overdue = _reply_due(referral, clock.today())
+    forwarded_to = db.session.scalars(
+        select(Referral).where(Referral.forwarded_from_id == referral.id).order_by(Referral.id)
+    )
+    earlier = referral.forwarded_from
+    return {
+        "referral": referral,
+        "due": due,
+        "is_overdue": is_overdue,
+        "forwarded_from": earlier,
+        "may_see_forwarded_from": earlier is not None and may_see_referral(user, earlier),
+        "forwarded_to": [later for later in forwarded_to if may_see_referral(user, later)],
+        "decline_reasons": words.DECLINE_REASON,
+        "outcomes": words.OUTCOME,
+    }
+
+
+def _actions(
+    user: User,
     referral: Referral,
     *,
-    status: int = 200,
     problem: Problem | None = None,
     failed: FlaskForm | None = None,
     failed_action: Action | None = None,
-):
-    """The referral page for a party, its view written to the access log in one commit.
+) -> dict:
+    """The forms for what the user may do now (partials/referral-actions.html).
 
     `failed` is a form sent back to be put right (for `failed_action` if it is an action's);
-    the page's other forms start afresh. The commit comes after rendering: no page goes out
-    without its log entry, and committing first expired every object the page then read
-    again, one query at a time.
+    the other forms start afresh, each carrying the version on screen now.
     """
-    user = current_user
-    log_access(
-        user, referral.resident_id, AccessAction.VIEW, "referral page", referral_id=referral.id
-    )
-
     forms = {
         action: failed if failed is not None and action is failed_action else action_form(action)
         for action in lifecycle.allowed_actions(user, referral)
@@ -199,38 +218,47 @@ def _page(
     if _may_assign(user, referral):
         assign_form = failed if isinstance(failed, AssignForm) else AssignForm(formdata=None)
         assign_form.fill(_assignable(referral), referral.assignee_id)
+    return {
+        "referral": referral,
+        "action_forms": forms,
+        "buttons": words.ACTION_BUTTON,
+        "assign_form": assign_form,
+        "may_forward": lifecycle.may_forward(user, referral),
+        "problem": problem,
+    }
 
-    today = clock.today()
-    due, is_overdue = _reply_due(referral, today)
-    forwarded_to = db.session.scalars(
-        select(Referral).where(Referral.forwarded_from_id == referral.id).order_by(Referral.id)
+
+def _page(
+    referral: Referral,
+    *,
+    status: int = 200,
+    problem: Problem | None = None,
+    failed: FlaskForm | None = None,
+    failed_action: Action | None = None,
+):
+    """The referral page for a party, its view written to the access log in one commit.
+
+    The commit comes after rendering: no page goes out without its log entry, and
+    committing first expired every object the page then read again, one query at a time.
+    """
+    user = current_user
+    log_access(
+        user, referral.resident_id, AccessAction.VIEW, "referral page", referral_id=referral.id
     )
-    earlier = referral.forwarded_from
     resident = referral.resident
     consent = referral.consent
     page = render_template(
         "views/referrals/referral.html",
-        referral=referral,
+        **_details(user, referral)
+        | _actions(user, referral, problem=problem, failed=failed, failed_action=failed_action),
         resident=resident,
-        age=age_on(resident.date_of_birth, today),
+        age=age_on(resident.date_of_birth, clock.today()),
         consent=consent,
         consent_recorded_by=db.session.get(User, consent.recorded_by_id) if consent else None,
         contact_methods=words.CONTACT_METHOD,
-        due=due,
-        is_overdue=is_overdue,
-        forwarded_from=earlier,
-        may_see_forwarded_from=earlier is not None and may_see_referral(user, earlier),
-        forwarded_to=[later for later in forwarded_to if may_see_referral(user, later)],
         timeline=timeline(referral),
         messages=messages_for(referral),
-        action_forms=forms,
-        buttons=words.ACTION_BUTTON,
-        decline_reasons=words.DECLINE_REASON,
-        outcomes=words.OUTCOME,
-        assign_form=assign_form,
         message_form=failed if isinstance(failed, MessageForm) else MessageForm(formdata=None),
-        may_forward=lifecycle.may_forward(user, referral),
-        problem=problem,
         failed_form=failed,
     )
     db.session.commit()
@@ -319,6 +347,32 @@ def send_message(referral_id: int):
 
 
 # Fragments for live updates: the same checks as the page, and the same access log.
+
+
+@referrals.route("/<int:referral_id>/status")
+@requires_role(Role.CASEWORKER)
+def status_fragment(referral_id: int):
+    """The referral's tags, rows and actions as they are now, for an open page.
+
+    The page asks on every event of the referral, saying the version it shows (`seen`);
+    while that is still the version, the answer is 204 and nothing is swapped, so a message
+    arriving never clears a form being filled in. The summary and a closing note are free
+    text about the resident: showing one written since the user's last logged view of the
+    referral is logged as a view (the page's own view covers the summary).
+    """
+    found = referral_or_404(current_user, referral_id)
+    if whole_number(request.args.get("seen")) == found.version:
+        return "", 204
+    # A closing note is written by the change that closes the referral: never later than
+    # its last change (forwarding counts as one, so that errs towards logging).
+    written = found.updated_at if found.closing_note else found.created_at
+    log_view_since(current_user, found, written, "referral status")
+    page = render_template(
+        "partials/referral-status-now.html",
+        **_details(current_user, found) | _actions(current_user, found),
+    )
+    db.session.commit()
+    return page
 
 
 @referrals.route("/<int:referral_id>/timeline")

@@ -7,9 +7,8 @@ accepting a referral takes a place through `take_place`; nothing else changes ca
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
 
-from sqlalchemy import CursorResult, or_, update
+from sqlalchemy import and_, case, literal, or_, update
 
 from partnership import clock, words
 from partnership.extensions import db
@@ -21,6 +20,9 @@ MAX_NOTE = 200
 WHOLE_NUMBER = re.compile(r"^-?[0-9]+$")
 # Full or closed means nobody can be taken on now, whatever number is typed beside it.
 NO_PLACES_STATUSES = (CapacityStatus.FULL, CapacityStatus.CLOSED)
+# Open or limited promise a place: with 0 places left such a service is full. A post that
+# says otherwise is refused as a slip; an accept that takes the last place makes it full.
+PLACES_STATUSES = (CapacityStatus.OPEN, CapacityStatus.LIMITED)
 STALE_AFTER = timedelta(days=7)
 
 
@@ -114,7 +116,7 @@ def check_capacity(status, places, wait_band, note) -> Capacity:
             "places",
             f"A {word} service has no places: select Open or Limited, or enter 0",
         )
-    if checked_status in (CapacityStatus.OPEN, CapacityStatus.LIMITED) and checked_places == 0:
+    if checked_status in PLACES_STATUSES and checked_places == 0:
         errors.setdefault(
             "places", "With 0 places the service is full: select Full, or enter the places left"
         )
@@ -180,27 +182,48 @@ def close_service(service: Service, user: User) -> CapacityUpdate:
     return post_capacity(service, user, CapacityStatus.CLOSED, places, None, "Service closed")
 
 
-def take_place(service_id: int) -> bool:
+def take_place(service_id: int, actor: User | None = None) -> bool:
     """Take one place for an accepted referral, inside the caller's transaction.
 
     One conditional UPDATE, so two people accepting the last place at once cannot both
     have it: the database lets exactly one through. A service not limited by places
-    (NULL) always has room, and NULL - 1 stays NULL. False means no places are left.
+    (NULL) always has room, and NULL - 1 stays NULL. Taking the last place of an open or
+    limited service makes it full, as a post of 0 places would have to say. A change of
+    places raises a capacity event, as a post does, so that open pages show it. False
+    means no places are left.
     """
-    # An UPDATE gives a CursorResult, though Session.execute is typed as returning any Result.
-    result = cast(
-        CursorResult,
-        db.session.execute(
-            update(Service)
-            .where(
-                Service.id == service_id,
-                or_(Service.places_available.is_(None), Service.places_available > 0),
+    last_place = and_(Service.capacity_status.in_(PLACES_STATUSES), Service.places_available == 1)
+    status_type = Service.__table__.c.capacity_status.type
+    taken = db.session.execute(
+        update(Service)
+        .where(
+            Service.id == service_id,
+            or_(Service.places_available.is_(None), Service.places_available > 0),
+        )
+        .values(
+            places_available=Service.places_available - 1,
+            capacity_status=case(
+                (last_place, literal(CapacityStatus.FULL, status_type)),
+                else_=Service.capacity_status,
+            ),
+        )
+        .returning(Service.capacity_status, Service.places_available)
+        .execution_options(synchronize_session="fetch")
+    ).first()
+    if taken is None:
+        return False
+    status, places = taken
+    if places is not None:
+        # Ids, a status and a number only, like a post's event.
+        db.session.add(
+            Event(
+                kind="capacity",
+                service_id=service_id,
+                actor_id=actor.id if actor else None,
+                detail={"status": CapacityStatus(status).value, "places": places},
             )
-            .values(places_available=Service.places_available - 1)
-            .execution_options(synchronize_session="fetch")
-        ),
-    )
-    return result.rowcount == 1
+        )
+    return True
 
 
 def capacity_words(status: CapacityStatus, places: int | None, wait_band: WaitBand | None) -> str:

@@ -1,5 +1,7 @@
 """Referrals over the JSON API: idempotent sending, ETags, transitions, privacy."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -219,6 +221,29 @@ def test_a_transition_the_rules_do_not_allow_is_409(caseworker_api, coordinator_
     _problem(
         coordinator_api.post(f"/referrals/{referral.id}/transitions", json={"action": "start"}), 409
     )
+
+
+def test_a_transition_someone_else_overtook_says_who_and_when(
+    caseworker_api, coordinator_api, partnership
+):
+    referral = factories.referral(partnership)
+    db.session.commit()
+    declined = coordinator_api.post(
+        f"/referrals/{referral.id}/transitions",
+        json={"action": "decline", "reason": "not-eligible"},
+    )
+    assert declined.status_code == 200
+    problem = _problem(
+        caseworker_api.post(
+            f"/referrals/{referral.id}/transitions", json={"action": "cancel", "note": "Moved"}
+        ),
+        409,
+    )
+    assert re.fullmatch(
+        r"Declined by Southside Pantry at \d{1,2}:\d\d[ap]m; nothing was changed",
+        problem["detail"],
+    )
+    assert problem["allowed_actions"] == []
 
 
 def test_no_places_left_is_409(coordinator_api, partnership):

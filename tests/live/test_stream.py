@@ -285,7 +285,9 @@ def test_live_events_reach_party_streams_only(app, partnership, fast_heartbeat):
     referrer_stream, outsider_stream = open_stream(referrer), open_stream(outsider)
     read_frames(referrer_stream, 1), read_frames(outsider_stream, 1)  # the resyncs
 
-    referral = factories.referral(partnership, opened_at=clock.now())  # one event only
+    # One event only: opened already, and a service not limited by places (no capacity event).
+    unlimited = factories.service(partnership.pantry, places=None)
+    referral = factories.referral(partnership, opened_at=clock.now(), to_service=unlimited)
     lifecycle.transition(referral, partnership.users[Role.COORDINATOR], Action.ACCEPT)
     db.session.commit()
 
@@ -299,11 +301,37 @@ def test_live_events_reach_party_streams_only(app, partnership, fast_heartbeat):
     referrer_stream.close(), outsider_stream.close()
 
 
+def test_an_accept_that_takes_a_place_reaches_every_stream_as_a_capacity_event(
+    app, partnership, fast_heartbeat
+):
+    """Places are directory data: every open page that shows them hears, party or not,
+    learning only which service to look at again."""
+    referrer = sign_in_as(app.test_client(), partnership.users[Role.CASEWORKER])
+    outsider = sign_in_as(app.test_client(), partnership.outsider)
+    referrer_stream, outsider_stream = open_stream(referrer), open_stream(outsider)
+    read_frames(referrer_stream, 1), read_frames(outsider_stream, 1)  # the resyncs
+
+    service = factories.service(partnership.pantry, places=3)
+    referral = factories.referral(partnership, opened_at=clock.now(), to_service=service)
+    lifecycle.transition(referral, partnership.users[Role.COORDINATOR], Action.ACCEPT)
+    db.session.commit()
+
+    frames = read_frames(outsider_stream, 2)
+    assert [f["event"] for f in frames] == ["capacity", f"service-{service.id}"]
+    assert {key for key in json.loads(frames[0]["data"])} == {"service", "id"}
+    assert json.loads(frames[0]["data"])["service"] == service.id
+    events = [f["event"] for f in read_frames(referrer_stream, 4)]
+    assert events == ["capacity", f"service-{service.id}", "referral", f"referral-{referral.id}"]
+    referrer_stream.close(), outsider_stream.close()
+
+
 def test_reconnecting_with_last_event_id_replays_what_was_missed_then_goes_live(
     app, partnership, fast_heartbeat
 ):
     coordinator = partnership.users[Role.COORDINATOR]
-    referral = factories.referral(partnership)
+    # Not limited by places: the accept raises no capacity event (tested on its own below).
+    unlimited = factories.service(partnership.pantry, places=None)
+    referral = factories.referral(partnership, to_service=unlimited)
     other = factories.referral(partnership, from_organisation=partnership.council)
     db.session.commit()
     seen = lifecycle.mark_opened(referral, coordinator)
@@ -393,7 +421,8 @@ def _send_an_event_they_would_see(app, partnership, heartbeat, user) -> None:
     """A referral from the caseworker's organisation moves on; wait until the relay has queued
     it for each of the user's streams and a heartbeat has passed since they last checked."""
     user_id = user.id
-    referral = factories.referral(partnership)
+    # Not limited by places, so the accept is the only event.
+    referral = factories.referral(partnership, to_service=factories.service(partnership.pantry))
     lifecycle.transition(referral, partnership.users[Role.COORDINATOR], Action.ACCEPT)
     db.session.commit()  # and touch no row until the relay has read it (SQLite's write lock)
     deadline = time.monotonic() + 10

@@ -34,6 +34,7 @@ REQUESTS = [
     ("GET", "", S.REQUESTED, Role.COORDINATOR, None),
     ("GET", "timeline", S.REQUESTED, Role.CASEWORKER, None),
     ("GET", "messages", S.REQUESTED, Role.CASEWORKER, None),
+    ("GET", "status", S.REQUESTED, Role.CASEWORKER, None),
     ("POST", "messages", S.REQUESTED, Role.CASEWORKER, {"body": "Can you call her?"}),
     ("POST", "accept", S.REQUESTED, Role.COORDINATOR, {}),
     ("POST", "decline", S.REQUESTED, Role.COORDINATOR, {"decline-reason": "not-eligible"}),

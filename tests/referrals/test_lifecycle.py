@@ -1,5 +1,6 @@
 """The lifecycle against DESIGN section 3, for every (status, action, side)."""
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -8,6 +9,7 @@ from sqlalchemy import func, select, update
 
 from partnership.extensions import db
 from partnership.models import (
+    CapacityStatus,
     DeclineReason,
     Event,
     Outcome,
@@ -139,6 +141,36 @@ def test_accept_takes_a_place_and_refuses_when_none_are_left(app, partnership):
     )
     db.session.commit()
     assert second.status is S.REJECTED and second.decline_reason is DeclineReason.NO_CAPACITY
+
+
+def test_an_accept_that_takes_the_last_place_makes_the_service_full_and_says_so(app, partnership):
+    service = factories.service(partnership.pantry, places=1, status=CapacityStatus.LIMITED)
+    first = factories.referral(partnership, to_service=service)
+    second = factories.referral(partnership, to_service=service)
+    db.session.commit()
+    coordinator = partnership.users[Role.COORDINATOR]
+    accepted = lifecycle.transition(first, coordinator, Action.ACCEPT)
+    db.session.commit()
+    taken = db.session.get(Service, service.id)
+    assert (taken.capacity_status, taken.places_available) == (CapacityStatus.FULL, 0)
+
+    def capacity_events():
+        return db.session.execute(
+            select(Event.id, Event.detail, Event.actor_id, Event.referral_id).where(
+                Event.service_id == service.id, Event.kind == "capacity"
+            )
+        ).all()
+
+    # Committed with the accept, so the same notice tells open pages of both.
+    [(event_id, detail, actor_id, referral_id)] = capacity_events()
+    assert detail == {"status": "full", "places": 0}
+    assert (actor_id, referral_id) == (coordinator.id, None)
+    assert event_id < accepted.id
+    # An accept refused for want of a place changes no capacity and says nothing.
+    with pytest.raises(lifecycle.NoPlacesLeft):
+        lifecycle.transition(second, coordinator, Action.ACCEPT)
+    db.session.rollback()
+    assert len(capacity_events()) == 1
 
 
 def test_services_without_a_place_limit_always_accept(app, partnership):
@@ -310,3 +342,153 @@ def test_refusals_use_the_words_on_the_page(app, partnership):
     with pytest.raises(lifecycle.NotAllowed) as refused:
         lifecycle.transition(referral, partnership.users[Role.CASEWORKER], Action.CANCEL)
     assert refused.value.message == "This referral is declined: it can no longer be changed"
+
+
+# A stale action answers in the users' words: whose change got there first, and when.
+
+OVERTAKEN = r"{} by {} at \d{{1,2}}:\d\d[ap]m; nothing was changed"
+
+
+def overtaken(kind: str, organisation: str) -> str:
+    return OVERTAKEN.format(kind, organisation)
+
+
+def test_cancelling_after_the_service_declined_says_who_declined_and_when(app, partnership):
+    referral = factories.referral(partnership)
+    decline = Details(reason=DeclineReason.NOT_ELIGIBLE)
+    lifecycle.transition(referral, partnership.users[Role.COORDINATOR], Action.DECLINE, decline)
+    db.session.commit()
+    with pytest.raises(lifecycle.NotAllowed) as refused:
+        lifecycle.transition(
+            referral, partnership.users[Role.CASEWORKER], Action.CANCEL, Details(note="Moved")
+        )
+    assert re.fullmatch(overtaken("Declined", "Southside Pantry"), refused.value.message)
+
+
+def test_accepting_what_a_colleague_accepted_says_so(app, partnership):
+    referral = factories.referral(partnership)
+    lifecycle.transition(referral, partnership.users[Role.COORDINATOR], Action.ACCEPT)
+    db.session.commit()
+    with pytest.raises(lifecycle.NotAllowed) as refused:
+        lifecycle.transition(referral, partnership.users[Role.COORDINATOR], Action.ACCEPT)
+    assert re.fullmatch(overtaken("Accepted", "Southside Pantry"), refused.value.message)
+
+
+def test_an_action_no_recent_change_took_away_keeps_its_own_reason(app, partnership):
+    """Starting a declined referral was never possible: the decline is not the reason."""
+    referral = factories.referral(partnership)
+    decline = Details(reason=DeclineReason.NOT_ELIGIBLE)
+    lifecycle.transition(referral, partnership.users[Role.COORDINATOR], Action.DECLINE, decline)
+    db.session.commit()
+    with pytest.raises(lifecycle.NotAllowed) as refused:
+        lifecycle.transition(referral, partnership.users[Role.COORDINATOR], Action.START)
+    assert refused.value.message == "This referral is declined: it can no longer be changed"
+    with pytest.raises(lifecycle.NotAllowed) as refused:
+        lifecycle.transition(referral, partnership.users[Role.CASEWORKER], Action.ACCEPT)
+    assert refused.value.message == "This referral is declined: it can no longer be changed"
+
+
+def test_an_older_version_is_told_the_newest_change_since(app, partnership):
+    referral = factories.referral(partnership)
+    db.session.commit()
+    lifecycle.mark_opened(referral, partnership.users[Role.COORDINATOR])
+    db.session.commit()
+    with pytest.raises(lifecycle.Stale) as refused:
+        lifecycle.transition(
+            referral,
+            partnership.users[Role.CASEWORKER],
+            Action.CANCEL,
+            Details(note="Moved"),
+            expected_version=1,
+        )
+    assert re.fullmatch(overtaken("Opened", "Southside Pantry"), refused.value.message)
+
+
+def test_assigning_a_referral_the_referrer_cancelled_says_so(app, partnership):
+    referral = factories.referral(partnership)
+    cancel = Details(note="Moved away")
+    lifecycle.transition(referral, partnership.users[Role.CASEWORKER], Action.CANCEL, cancel)
+    db.session.commit()
+    coordinator = partnership.users[Role.COORDINATOR]
+    with pytest.raises(lifecycle.NotAllowed) as refused:
+        lifecycle.assign(referral, coordinator, coordinator)
+    assert re.fullmatch(overtaken("Cancelled", "Northside Surgery"), refused.value.message)
+
+
+def test_a_change_beaten_to_the_row_is_told_whose_change_won(app, partnership):
+    """The conditional UPDATE finds the row moved on since it was read: the words come from
+    the event of the change that got there first."""
+    referral = factories.referral(partnership)
+    coordinator, caseworker = (
+        partnership.users[Role.COORDINATOR],
+        partnership.users[Role.CASEWORKER],
+    )
+    db.session.commit()
+    seen = db.session.get(Referral, referral.id)
+    assert seen.status is S.REQUESTED
+    # The service's decline lands meanwhile, behind `seen`'s back: its UPDATE and its event.
+    db.session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id)
+        .values(status=S.REJECTED, version=Referral.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    lifecycle.event_for(
+        seen, "declined", coordinator, from_status=S.REQUESTED, to_status=S.REJECTED
+    )
+    db.session.flush()
+    with pytest.raises(lifecycle.Stale) as refused:
+        lifecycle.transition(seen, caseworker, Action.CANCEL, Details(note="Moved away"))
+    assert re.fullmatch(overtaken("Declined", "Southside Pantry"), refused.value.message)
+
+
+def test_a_decline_and_a_cancel_at_once_the_loser_is_told_who_won(app, partnership):
+    """Two requests in their own sessions: on PostgreSQL both read first and the UPDATE
+    decides; on SQLite (serialised) the second reads the first's result. Either way one
+    wins, and the other is told in words whose change it was."""
+    referral_id = factories.referral(partnership).id
+    coordinator_id = partnership.users[Role.COORDINATOR].id
+    caseworker_id = partnership.users[Role.CASEWORKER].id
+    db.session.commit()
+    both_read = threading.Barrier(2) if db.engine.dialect.name == "postgresql" else None
+    results: dict[str, str] = {}
+
+    def act(who: str, user_id: int, action: Action, details: Details) -> None:
+        with app.app_context():
+            found = db.session.get(Referral, referral_id)
+            user = db.session.get(User, user_id)
+            if both_read:
+                both_read.wait(timeout=10)
+            try:
+                lifecycle.transition(found, user, action, details)
+                db.session.commit()
+                results[who] = "done"
+            except lifecycle.Refused as refused:
+                db.session.rollback()
+                results[who] = refused.message
+            finally:
+                db.session.remove()
+
+    threads = [
+        threading.Thread(
+            target=act,
+            args=(
+                "service",
+                coordinator_id,
+                Action.DECLINE,
+                Details(reason=DeclineReason.DUPLICATE),
+            ),
+        ),
+        threading.Thread(
+            target=act, args=("referrer", caseworker_id, Action.CANCEL, Details(note="Moved"))
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(results) == 2 and list(results.values()).count("done") == 1, results
+    if results["service"] == "done":
+        assert re.fullmatch(overtaken("Declined", "Southside Pantry"), results["referrer"])
+    else:
+        assert re.fullmatch(overtaken("Cancelled", "Northside Surgery"), results["service"])

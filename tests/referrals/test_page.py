@@ -436,10 +436,38 @@ def test_a_page_left_open_while_someone_else_acted_is_refused(partnership, as_ro
     before = written()
     response = client.post(url(referral, "start"), data=hidden_fields(page, url(referral, "start")))
     assert response.status_code == 409
-    assert "changed since you loaded it" in error_summary(text(response))
+    # In the users' words: who changed it first, and when.
+    said = error_summary(text(response))
+    assert re.search(
+        r"Assigned by Southside Pantry at \d{1,2}:\d\d[ap]m; nothing was changed", said
+    )
     assert written() == before
     # The page shown again carries the new version: sending it again works.
     assert submit(client, referral, "start").status_code == 302
+
+
+def test_a_stale_cancel_after_the_service_declined_says_who_declined_and_when(
+    partnership, as_role, coordinator
+):
+    referral = factories.referral(partnership)
+    client = as_role(Role.CASEWORKER)
+    page = text(client.get(url(referral)))
+    decline = lifecycle.Details(reason=DeclineReason.NOT_ELIGIBLE)
+    lifecycle.transition(referral, coordinator, lifecycle.Action.DECLINE, decline)
+    db.session.commit()
+    before = written()
+    fields = hidden_fields(page, url(referral, "cancel")) | {"cancel-note": "Moved away"}
+    response = client.post(url(referral, "cancel"), data=fields)
+    assert response.status_code == 409
+    said = error_summary(text(response))
+    assert re.search(
+        r"Declined by Southside Pantry at \d{1,2}:\d\d[ap]m; nothing was changed", said
+    )
+    assert "This referral is" not in said
+    assert written() == before
+    # The page shown again is the referral as it is now: declined, nothing to cancel.
+    assert offered(text(response), referral) == set()
+    assert "Forward to another service" in text(response)
 
 
 # Assigning

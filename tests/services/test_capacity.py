@@ -10,6 +10,7 @@ from partnership.extensions import db
 from partnership.models import CapacityStatus, CapacityUpdate, Event, Role, Service, WaitBand
 from partnership.services.capacity import (
     CapacityError,
+    capacity_words,
     check_capacity,
     close_service,
     freshness_words,
@@ -173,6 +174,71 @@ def test_take_place_on_a_service_that_is_not_there_takes_nothing(services):
     assert take_place(services.parcels.id + 1000) is False
 
 
+@pytest.mark.parametrize("status", [CapacityStatus.OPEN, CapacityStatus.LIMITED])
+def test_taking_the_last_place_of_an_open_or_limited_service_makes_it_full(services, status):
+    parcels = services.parcels
+    parcels.capacity_status, parcels.places_available = status, 1
+    db.session.commit()
+    assert take_place(parcels.id) is True
+    db.session.commit()
+    taken = reload(parcels)
+    assert (taken.capacity_status, taken.places_available) == (CapacityStatus.FULL, 0)
+    # Said as the posting rules say it: full, never "Limited, 0 places".
+    assert capacity_words(taken.capacity_status, taken.places_available, None) == "Full"
+
+
+@pytest.mark.parametrize(
+    ("status", "places", "band"),
+    [
+        (CapacityStatus.OPEN, 2, None),
+        (CapacityStatus.OPEN, 1, None),
+        (CapacityStatus.LIMITED, 3, None),
+        (CapacityStatus.LIMITED, 1, None),
+        (CapacityStatus.WAITLIST, 1, WaitBand.ONE_TO_4_WEEKS),
+        (CapacityStatus.WAITLIST, 2, WaitBand.ONE_TO_4_WEEKS),
+    ],
+)
+def test_a_place_taken_leaves_capacity_a_coordinator_could_have_posted(
+    services, status, places, band
+):
+    """One rule for 0 places: whatever an accept leaves, the posting rules accept too."""
+    parcels = services.parcels
+    parcels.capacity_status, parcels.places_available, parcels.wait_band = status, places, band
+    db.session.commit()
+    assert take_place(parcels.id) is True
+    db.session.commit()
+    taken = reload(parcels)
+    assert taken.places_available == places - 1
+    check_capacity(taken.capacity_status, taken.places_available, taken.wait_band, "")
+    if places > 1 or status is CapacityStatus.WAITLIST:
+        assert taken.capacity_status is status
+
+
+def test_each_place_taken_raises_a_capacity_event_with_the_count_left(services):
+    parcels, coordinator = services.parcels, services.users[Role.COORDINATOR]
+    parcels.places_available = 2
+    db.session.commit()
+    assert take_place(parcels.id, coordinator) and take_place(parcels.id, coordinator)
+    assert take_place(parcels.id, coordinator) is False
+    db.session.commit()
+    events = db.session.scalars(
+        db.select(Event).where(Event.service_id == parcels.id).order_by(Event.id)
+    ).all()
+    # Ids, a status and a number: what a post's event carries, and nothing of the referral.
+    assert [(e.kind, e.detail, e.actor_id, e.referral_id) for e in events] == [
+        ("capacity", {"status": "open", "places": 1}, coordinator.id, None),
+        ("capacity", {"status": "full", "places": 0}, coordinator.id, None),
+    ]
+
+
+def test_a_service_not_limited_by_places_raises_no_capacity_event_when_one_is_taken(services):
+    services.parcels.places_available = None
+    db.session.commit()
+    assert take_place(services.parcels.id)
+    db.session.commit()
+    assert written(services.parcels) == (0, 0)
+
+
 THREADS = 16
 ATTEMPTS = 3
 
@@ -212,6 +278,9 @@ def test_sixteen_people_racing_for_ten_places_book_exactly_ten(app, services):
     assert len(refused) == THREADS * ATTEMPTS - 10
     assert db.session.get(Service, service_id).places_available == 0
     assert count(Service, Service.places_available < 0) == 0
+    # The last place made it full, and each place taken told open pages so, once.
+    assert db.session.get(Service, service_id).capacity_status is CapacityStatus.FULL
+    assert written(services.parcels) == (0, 10)
 
 
 @pytest.mark.parametrize(

@@ -446,3 +446,70 @@ def test_a_waiting_list_shows_its_wait_on_the_home_page(services, coordinator_cl
     services.parcels.wait_band = WaitBand.OVER_3_MONTHS
     db.session.commit()
     assert "Waiting list: over 3 months" in text(coordinator_client.get("/"))
+
+
+# Pages that stay true: capacity comes again when a post or an accept changes it.
+
+
+def _live_region(page: str, element_id: str) -> dict:
+    """The attributes of the element with `element_id` (a page's live region)."""
+    tag = re.search(rf'<[a-z]+[^>]*\sid="{element_id}"[^>]*>', page, re.DOTALL)
+    assert tag, f"no element #{element_id}"
+    return dict(re.findall(r'\s([a-z-]+)="([^"]*)"', tag.group(0)))
+
+
+@pytest.mark.parametrize("who", ["caseworker_client", "coordinator_client"])
+def test_the_service_page_fetches_its_capacity_again_on_each_of_its_events(services, request, who):
+    """For everyone, its coordinators too; never the form being filled in."""
+    client = request.getfixturevalue(who)
+    parcels = services.parcels
+    page = client.get(f"/services/{parcels.id}").get_data(as_text=True)
+    now = _live_region(page, f"service-capacity-now-{parcels.id}")
+    assert now["hx-get"] == f"/services/{parcels.id}"
+    assert now["hx-trigger"] == f"sse:service-{parcels.id}, sse:resync"
+    assert now["hx-select"] == f"#service-capacity-now-{parcels.id}"
+    assert now["hx-select-oob"] == f"#service-capacity-history-{parcels.id}"
+    assert _live_region(page, f"service-capacity-history-{parcels.id}")
+    start = page.index(f'id="service-capacity-now-{parcels.id}"')
+    heading = page.find("Post capacity</h3>", start)
+    end = heading if heading != -1 else page.index(f'id="service-capacity-history-{parcels.id}"')
+    assert "<form" not in page[start:end]
+
+
+def test_a_coordinators_service_rows_fetch_their_capacity_again(services, coordinator_client):
+    parcels = services.parcels
+    for page_url in ("/", "/services"):
+        page = coordinator_client.get(page_url).get_data(as_text=True)
+        row = _live_region(page, f"service-row-now-{parcels.id}")
+        assert row["hx-get"] == "/services"
+        assert row["hx-trigger"] == f"sse:service-{parcels.id}, sse:resync"
+        assert row["hx-select"] == f"#service-row-now-{parcels.id}"
+
+
+def test_after_the_last_place_is_taken_every_page_says_full(services, caseworker_client):
+    from partnership.services.capacity import take_place
+
+    parcels = services.parcels
+    post_capacity(parcels, services.users[Role.COORDINATOR], "limited", 1, None, "")
+    db.session.commit()
+    assert take_place(parcels.id)
+    db.session.commit()
+    now = text(caseworker_client.get(f"/services/{parcels.id}"))
+    assert "Capacity Full 0 places" in now
+    assert "Limited" not in now.split("Capacity history")[0]
+    directory = text(caseworker_client.get("/directory?words=parcels"))
+    assert "Food parcels" in directory and "Full Places available: 0." in directory
+
+
+def test_the_capacity_page_of_its_own_posts_as_an_ordinary_form(services, coordinator_client):
+    """Where the no-JavaScript error path leads: nothing on it for htmx to swap into, so its
+    form is a plain form with JavaScript on too (htmx aimed it at a missing target)."""
+    url = f"/services/{services.parcels.id}/capacity"
+    page = coordinator_client.get(url).get_data(as_text=True)
+    form = re.search(r"<form[^>]*>", page[page.index("<main") :], re.DOTALL).group(0)
+    assert f'action="{url}"' in form and 'method="post"' in form
+    assert "hx-post" not in form and "hx-target" not in form
+    # The pages with a place to swap into keep their htmx forms.
+    assert f'hx-target="#service-capacity-{services.parcels.id}"' in (
+        coordinator_client.get(f"/services/{services.parcels.id}").get_data(as_text=True)
+    )
