@@ -611,6 +611,8 @@ def _events_the_caseworker_sees(partnership, count: int) -> list[int]:
     coordinator = partnership.users[Role.COORDINATOR]
     referral = factories.referral(partnership)
     other = factories.referral(partnership, from_organisation=partnership.council)
+    # Not limited by places: accepting takes none, so raises no capacity event to count.
+    referral.to_service.places_available = None
     db.session.commit()
     steps = [
         lambda: lifecycle.mark_opened(referral, coordinator),
