@@ -5,7 +5,8 @@ text, and control characters have no place in anything a person types. So a requ
 query string, form or JSON holds one is refused here with 400 (a page, or problem+json for
 the API), as is JSON nested deeper than anything the API takes. Bodies are capped by
 MAX_CONTENT_LENGTH (413). Numbers typed into addresses and forms are ASCII digits only:
-`str.isdigit()` also accepts "²", which `int()` then refuses.
+`str.isdigit()` also accepts "²", which `int()` then refuses. Words typed into a search
+are matched as written: `%`, `_` and `\\` in them are not LIKE wildcards or escapes.
 """
 
 import contextlib
@@ -13,6 +14,7 @@ import json
 import re
 
 from flask import Flask, request
+from sqlalchemy import ColumnElement, SQLColumnExpression
 from werkzeug.exceptions import BadRequest
 
 # C0 controls and DEL, except tab, line feed and carriage return, which text areas send.
@@ -29,6 +31,12 @@ def whole_number(text: str | None) -> int | None:
     if text is None or not DIGITS.fullmatch(text):
         return None
     return int(text)
+
+
+def containing(column: SQLColumnExpression[str], typed: str) -> ColumnElement[bool]:
+    """`column` holds the typed text, ignoring case; `%`, `_` and `\\` in it match
+    themselves (LIKE ... ESCAPE '/', with every `/`, `%` and `_` escaped)."""
+    return column.icontains(typed, autoescape=True)
 
 
 class HostileInput(BadRequest):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from partnership.directory.record import DirectoryEntry, entries_for
 from partnership.extensions import db
+from partnership.inputs import containing
 from partnership.models import CapacityStatus, Organisation, Service
 from partnership.models.services import service_needs, service_neighbourhoods
 
@@ -65,9 +66,9 @@ def matches_words(words: str):
     """Every word appears in the service's name or description or its organisation's name."""
     conditions = [
         or_(
-            Service.name.icontains(word, autoescape=True),
-            Service.description.icontains(word, autoescape=True),
-            Service.organisation.has(Organisation.name.icontains(word, autoescape=True)),
+            containing(Service.name, word),
+            containing(Service.description, word),
+            Service.organisation.has(containing(Organisation.name, word)),
         )
         for word in words.split()[:MAX_WORDS]
     ]

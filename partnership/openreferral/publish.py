@@ -31,6 +31,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from partnership.extensions import db
+from partnership.inputs import containing
 from partnership.models import CapacityStatus, NeedCategory, Organisation, Service
 from partnership.openreferral.taxonomy import (
     derived_id,
@@ -148,8 +149,8 @@ def _filtered(statement: Select, query: ServiceQuery) -> Select:
     for word in query.words:
         statement = statement.where(
             or_(
-                Service.name.icontains(word, autoescape=True),
-                Service.description.icontains(word, autoescape=True),
+                containing(Service.name, word),
+                containing(Service.description, word),
             )
         )
     if query.need_term is not None:

@@ -3,11 +3,11 @@
 import re
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, and_, func, or_, select
 
 from partnership.access import visible_residents_clause
 from partnership.extensions import db
-from partnership.inputs import whole_number
+from partnership.inputs import containing, whole_number
 from partnership.models import Resident, User
 
 
@@ -62,14 +62,15 @@ def find_residents(user: User, words: str, *, limit: int = 20) -> list[Resident]
     words = words.strip()
     if not words:
         return []
+    postcode = func.replace(Resident.postcode, " ", "", type_=String)
     every_word = and_(
         *[
             or_(
-                func.lower(Resident.given_name).like(f"%{word}%"),
-                func.lower(Resident.family_name).like(f"%{word}%"),
-                func.lower(func.replace(Resident.postcode, " ", "")).like(f"%{word}%"),
+                containing(Resident.given_name, word),
+                containing(Resident.family_name, word),
+                containing(postcode, word),
             )
-            for word in words.lower().split()
+            for word in words.split()
         ]
     )
     digits = clean_nhs_number(words) or ""

@@ -81,9 +81,14 @@ def test_words_are_taken_literally_not_as_wildcards(directory, make_service):
     make_service("100% Free Meals")
     make_service("1000 Meals")
     make_service("Meal_Share")
+    make_service("Meals\\Wheels")
+    make_service("Meals/Wheels")
 
     assert names(Filters(words="100%")) == ["100% Free Meals"]
     assert names(Filters(words="_")) == ["Meal_Share"]
+    assert names(Filters(words="\\")) == ["Meals\\Wheels"]
+    assert names(Filters(words="s\\")) == ["Meals\\Wheels"]
+    assert names(Filters(words="/")) == ["Meals/Wheels"]
 
 
 def test_has_places_now_means_open_or_limited_with_places_left(directory, make_service):
