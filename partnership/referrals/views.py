@@ -18,6 +18,7 @@ from partnership.access import log_access, may_see_referral, referral_or_404, re
 from partnership.clock import LONDON
 from partnership.directory.suggestions import Suggestion, suggest
 from partnership.extensions import db
+from partnership.forms import came_from
 from partnership.models import (
     AccessAction,
     CapacityStatus,
@@ -208,9 +209,13 @@ def _page(
     earlier = referral.forwarded_from
     resident = referral.resident
     consent = referral.consent
+    # Back to the list it was opened from (its tab, filters and search), else the box it is in.
+    box = "boxes.inbox" if Side.RECIPIENT in lifecycle.sides(user, referral) else "boxes.outbox"
     page = render_template(
         "views/referrals/referral.html",
         referral=referral,
+        back=came_from(url_for(box)),
+        this_page=url_for("referrals.referral", referral_id=referral.id),
         resident=resident,
         age=age_on(resident.date_of_birth, today),
         consent=consent,
