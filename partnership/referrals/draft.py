@@ -62,7 +62,8 @@ REFERRAL_STEPS = {
 }
 CHECK = "check"
 RESIDENT = "resident"
-# Set when the service was chosen before the resident: it is kept while it suits them.
+# Set when the journey started from a service: the service is kept through choosing the
+# resident and the need while it suits them, and those lead on to the first question left.
 SERVICE_FIRST = "service_first"
 # Where the person started the referral from (a local path): the resident page's back link.
 CAME_FROM = "came_from"
@@ -336,8 +337,9 @@ def choose_service(draft: dict, service: Service) -> None:
 
 
 def _forget_service(draft: dict) -> None:
+    # SERVICE_FIRST stays: the journey still goes on to the first question unanswered,
+    # which is now the service.
     draft.pop("service_id", None)
-    draft.pop(SERVICE_FIRST, None)
 
 
 def _meets(draft: dict) -> bool:

@@ -276,15 +276,17 @@ def search_clause(user: User, typed: str):
     """Referrals the user's organisation is party to whose reference holds `typed`, or whose
     resident has every word of it in their names, or has it as their NHS number. What is
     typed matches as written: `%` and `_` are not wildcards."""
+    # Its own alias: the rows of a search join the resident too.
+    Found = aliased(Resident)
     names = and_(
         *[
-            or_(containing(Resident.given_name, word), containing(Resident.family_name, word))
+            or_(containing(Found.given_name, word), containing(Found.family_name, word))
             for word in typed.split()[:SEARCH_WORDS]
         ]
     )
     digits = clean_nhs_number(typed) or ""
     by_resident = (
-        or_(names, Resident.nhs_number == digits)
+        or_(names, Found.nhs_number == digits)
         if len(digits) == 10 and whole_number(digits) is not None
         else names
     )
@@ -292,7 +294,7 @@ def search_clause(user: User, typed: str):
         access.party_referrals_clause(user),
         or_(
             containing(Referral.reference, typed),
-            exists().where(Resident.id == Referral.resident_id, by_resident),
+            exists().where(Found.id == Referral.resident_id, by_resident),
         ),
     )
 

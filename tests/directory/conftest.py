@@ -127,7 +127,8 @@ def page_text(response) -> str:
 def result_names(response) -> list[str]:
     """The services listed in the directory's results, in order."""
     return re.findall(
-        r'<h3 class="govuk-heading-s[^"]*"><a class="govuk-link" href="/services/\d+(?:\?[^"]*)?">([^<]+)</a>',
+        r'<h3 class="govuk-heading-s[^"]*"><a class="govuk-link" '
+        r'href="/services/\d+(?:\?[^"]*)?">([^<]+)</a>',
         page_text(response),
     )
 
