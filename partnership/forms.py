@@ -25,13 +25,20 @@ def local_path(value: str | None) -> str | None:
 LONGEST_BACK = 2000
 
 
-def came_from(default: str) -> str:
-    """Where the page's back link goes: the page in `?back=` that a link on this site
-    put there (a local path only, so never elsewhere), else `default`."""
+def passed_back() -> str | None:
+    """The page in `?back=` that a link on this site put there: a local path only, so
+    never elsewhere; None when there is none that can be used."""
     back = request.args.get("back")
     if back is None or len(back) > LONGEST_BACK:
-        return default
-    return local_path(back) or default
+        return None
+    return local_path(back)
+
+
+def came_from(default: str) -> str:
+    """Where the page's back link goes: the page in `?back=`, else `default`. A page that
+    links on with `back=` to itself passes its own on too (`passed_back`), so going back
+    step by step retraces the way."""
+    return passed_back() or default
 
 
 class ConfirmForm(FlaskForm):

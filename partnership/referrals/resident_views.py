@@ -16,7 +16,7 @@ from sqlalchemy import select
 from partnership import clock, words
 from partnership.access import log_access, may_see_resident, party_referrals_clause, requires_role
 from partnership.extensions import db
-from partnership.forms import came_from
+from partnership.forms import came_from, passed_back
 from partnership.models import (
     AccessAction,
     ContactMethod,
@@ -92,7 +92,7 @@ def resident(resident_id: int):
         age=age_on(found.date_of_birth, clock.today()),
         referrals=referrals,
         back=came_from(url_for("main.home")),
-        this_page=url_for("residents.resident", resident_id=found.id),
+        this_page=url_for("residents.resident", resident_id=found.id, back=passed_back()),
     )
     db.session.commit()
     return page

@@ -18,7 +18,7 @@ from partnership.access import log_access, may_see_referral, referral_or_404, re
 from partnership.clock import LONDON
 from partnership.directory.suggestions import Suggestion, suggest
 from partnership.extensions import db
-from partnership.forms import came_from
+from partnership.forms import came_from, passed_back
 from partnership.models import (
     AccessAction,
     CapacityStatus,
@@ -215,7 +215,7 @@ def _page(
         "views/referrals/referral.html",
         referral=referral,
         back=came_from(url_for(box)),
-        this_page=url_for("referrals.referral", referral_id=referral.id),
+        this_page=url_for("referrals.referral", referral_id=referral.id, back=passed_back()),
         resident=resident,
         age=age_on(resident.date_of_birth, today),
         consent=consent,

@@ -388,3 +388,16 @@ def test_no_new_resident_s_data_is_left_behind_by_the_service_start(world, journ
     assert "resident_id" not in draft_of(journey.client).answers
     assert db.session.scalar(select(Resident.id).where(Resident.given_name == "Bea")) is None
     assert world.ann.date_of_birth == date(1950, 1, 2)
+
+
+def test_going_back_step_by_step_retraces_the_way(world, partnership, as_role):
+    referral = factories.referral(partnership, to_service=world.parcels, resident=world.ann)
+    db.session.commit()
+    client = as_role(Role.CASEWORKER)
+    search = "/outbox?q=smith"
+    referral_page = page_of(client.get(f"/referrals/{referral.id}", query_string={"back": search}))
+    resident_link = re.search(r'href="(/residents/\d+\?back=[^"]+)"', referral_page)[1]
+    resident_page = page_of(client.get(resident_link))
+    # The resident's page goes back to the referral page, which still goes back to the search.
+    referral_again = back_link(resident_page)
+    assert back_link(page_of(client.get(referral_again))) == search
