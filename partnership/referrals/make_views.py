@@ -26,6 +26,7 @@ from partnership.access import (
 from partnership.columns import LARGEST_ID
 from partnership.directory.suggestions import Suggestion, record_unmet_need, suggest
 from partnership.extensions import db
+from partnership.forms import passed_back
 from partnership.inputs import whole_number
 from partnership.models import (
     AccessAction,
@@ -195,7 +196,7 @@ def start():
             current_user,
             service=chosen,
             need=draft.need_for(chosen, _numbered(NeedCategory, request.args.get("need"))),
-            came_from=request.args.get("back"),
+            came_from=passed_back(),
         )
         db.session.commit()
         return redirect(_url(draft.first_unanswered(answers)))
