@@ -122,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from partnership.openreferral.views import openreferral
     from partnership.referrals.box_views import boxes
     from partnership.referrals.make_views import making
+    from partnership.referrals.resident_views import residents
     from partnership.referrals.views import referrals
     from partnership.services.views import services
 
@@ -133,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(boxes)
     app.register_blueprint(making)
     app.register_blueprint(referrals)
+    app.register_blueprint(residents)
     app.register_blueprint(dashboards)
     app.register_blueprint(account)
     app.register_blueprint(admin)

@@ -102,16 +102,22 @@ def referral_or_404(user: User, referral_id: int) -> Referral:
     return referral
 
 
+def party_referrals_clause(user: User):
+    """A WHERE clause for the referrals the user's organisation is party to (referrer or
+    recipient); nothing for anyone who does not work on referrals."""
+    if not works_on_referrals(user):
+        return false()
+    org = user.organisation_id
+    return or_(Referral.from_organisation_id == org, Referral.to_organisation_id == org)
+
+
 def visible_residents_clause(user: User):
     """A WHERE clause for the residents this user may see: those their organisation
     recorded, or is party to a referral for."""
     if not works_on_referrals(user):
         return false()
-    org = user.organisation_id
-    party = select(Referral.resident_id).where(
-        or_(Referral.from_organisation_id == org, Referral.to_organisation_id == org)
-    )
-    return or_(Resident.created_by_organisation_id == org, Resident.id.in_(party))
+    party = select(Referral.resident_id).where(party_referrals_clause(user))
+    return or_(Resident.created_by_organisation_id == user.organisation_id, Resident.id.in_(party))
 
 
 def may_see_resident(user: User, resident: Resident | None) -> bool:

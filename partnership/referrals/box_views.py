@@ -1,8 +1,10 @@
 """The inbox (referrals to my organisation), the outbox (referrals it sent) and notifications.
 
-Tabs, filters, sorting and paging are all query parameters on ordinary links and GET
-forms, so every page works without JavaScript. Lists never show personal data: see
-partnership.referrals.queries.
+Tabs, filters, search, sorting and paging are all query parameters on ordinary links and
+GET forms, so every page works without JavaScript. Lists never show personal data but for
+a search's rows, which name the resident: each page of them logs a view of each resident
+it shows (see partnership.referrals.queries). Query strings never reach the logs
+(partnership.logs), so what was typed in a search stays out of them.
 """
 
 from typing import Any
@@ -11,16 +13,17 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
-from partnership.access import requires_role
-from partnership.fragments import rendered_once
-from partnership.models import Role
+from partnership.access import log_access, requires_role
+from partnership.extensions import db
+from partnership.fragments import rendered, rendered_once
+from partnership.models import AccessAction, Role
 from partnership.referrals import notifications as notes
 from partnership.referrals import queries
 
 boxes = Blueprint("boxes", __name__)
 
 # Changing the tab, a filter or the sort starts again from page 1.
-RESTARTS = {"tab", "sort", "order", *queries.Filters.NAMES}
+RESTARTS = {"tab", "sort", "order", "q", *queries.Filters.NAMES}
 # Only these carry over into links: url_for would obey a crafted `_external` or `_scheme`.
 KEPT = RESTARTS | {"page"}
 
@@ -118,6 +121,11 @@ def filter_panel(box: queries.Box) -> Markup:
     chosen (the GOV.UK selects and radios cost 13 ms a page at scale)."""
     choices = box.choices
     assert choices is not None  # only the inbox has filters, and it has their choices
+    if box.search.typed:
+        # Words typed are not kept in memory: they could be anything, a name included.
+        return rendered(
+            "partials/box-filters.html", box=box, selected_filters=selected_filters(box)
+        )
     key = (
         request.endpoint,
         # What the "selected filters" links carry over (box_url); the page never.
@@ -135,23 +143,35 @@ def filter_panel(box: queries.Box) -> Markup:
     )
 
 
+def _shown(box: queries.Box, page: str, what: str) -> str:
+    """The page, with a view logged for each resident a search shows on it, in one commit
+    after rendering (as the referral page does)."""
+    for resident_id in box.residents_shown:
+        log_access(current_user, resident_id, AccessAction.VIEW, what)
+    if box.residents_shown:
+        db.session.commit()
+    return page
+
+
 @boxes.route("/inbox")
 @requires_role(Role.CASEWORKER)
 def inbox():
     box = queries.inbox(current_user, request.args)
-    return render_template(
+    page = render_template(
         "views/referrals/inbox.html",
         box=box,
         pagination=pagination(box),
         filters=filter_panel(box),
     )
+    return _shown(box, page, "inbox search")
 
 
 @boxes.route("/outbox")
 @requires_role(Role.CASEWORKER)
 def outbox():
     box = queries.outbox(current_user, request.args)
-    return render_template("views/referrals/outbox.html", box=box, pagination=pagination(box))
+    page = render_template("views/referrals/outbox.html", box=box, pagination=pagination(box))
+    return _shown(box, page, "outbox search")
 
 
 @boxes.route("/notifications")

@@ -9,6 +9,12 @@ view that changes a draft commits it with whatever else the page did.
 The steps come in a fixed order; a step counts as answered when its answers are in the
 draft, and a later step is only reached once every earlier one is. Changing an earlier
 answer drops the later answers that depended on it.
+
+A referral can also start from a service ("Refer to this service" in the directory): the
+service, and the need when it is known, are answered first and the resident is still to
+be chosen. The service then stays through choosing the resident and the need while it
+suits them (it meets the need, takes people of their age and is not closed), and the
+journey goes on from the first question still unanswered.
 """
 
 from copy import deepcopy
@@ -20,8 +26,11 @@ from sqlalchemy import CursorResult, delete, select, update
 
 from partnership import clock
 from partnership.access import may_see_resident
+from partnership.directory.search import admits_age, meets_need
 from partnership.extensions import db
+from partnership.forms import local_path
 from partnership.models import (
+    CapacityStatus,
     DraftReferral,
     NeedCategory,
     Neighbourhood,
@@ -29,6 +38,7 @@ from partnership.models import (
     Service,
     User,
 )
+from partnership.referrals.views import age_on
 
 # The session key holding the id of the draft being answered.
 KEY = "referral_draft"
@@ -52,6 +62,11 @@ REFERRAL_STEPS = {
 }
 CHECK = "check"
 RESIDENT = "resident"
+# Set when the journey started from a service: the service is kept through choosing the
+# resident and the need while it suits them, and those lead on to the first question left.
+SERVICE_FIRST = "service_first"
+# Where the person started the referral from (a local path): the resident page's back link.
+CAME_FROM = "came_from"
 
 # What a new resident's answers mean for possible duplicates: change one, check again.
 IDENTITY = ("given_name", "family_name", "date_of_birth", "nhs_number")
@@ -59,6 +74,8 @@ IDENTITY = ("given_name", "family_name", "date_of_birth", "nhs_number")
 DETAILS = (
     "urgency",
     "summary",
+    "phone",
+    "email",
     "preferred_contact",
     "best_times",
     "interpreter_needed",
@@ -66,7 +83,14 @@ DETAILS = (
     "accessibility_needs",
 )
 # What the details page may change on the resident's own record when the referral is sent.
-RESIDENT_FIELDS = ("preferred_contact", "interpreter_needed", "language", "accessibility_needs")
+RESIDENT_FIELDS = (
+    "phone",
+    "email",
+    "preferred_contact",
+    "interpreter_needed",
+    "language",
+    "accessibility_needs",
+)
 
 
 # Keeping the draft
@@ -146,12 +170,35 @@ def discard(user: User) -> None:
     forget()
 
 
-def start(user: User, resident: Resident | None = None) -> dict:
-    """A fresh draft, with the resident already chosen when referring from their record."""
+def start(
+    user: User,
+    resident: Resident | None = None,
+    *,
+    service: Service | None = None,
+    need: NeedCategory | None = None,
+    came_from: str | None = None,
+) -> dict:
+    """A fresh draft, with the resident already chosen when referring from their record, or
+    the service (and the need, if given) when referring from the directory."""
     discard(user)
-    answers = {"resident_id": resident.id} if resident is not None else {}
+    answers: dict = {"resident_id": resident.id} if resident is not None else {}
+    if service is not None:
+        answers.update({"service_id": service.id, SERVICE_FIRST: True})
+        if need is not None:
+            answers["need_id"] = need.id
+    if came_from := local_path(came_from):
+        answers[CAME_FROM] = came_from
     store(user, answers)
     return answers
+
+
+def need_for(service: Service, asked: NeedCategory | None) -> NeedCategory | None:
+    """The need to refer to `service` for: the one asked for if the service meets it, else
+    its only need; None leaves the question to the person referring."""
+    needs = list(service.needs)
+    if asked is not None and asked in needs:
+        return asked
+    return needs[0] if len(needs) == 1 else None
 
 
 def remove_abandoned(days: int) -> int:
@@ -206,8 +253,11 @@ def is_complete(draft: dict) -> bool:
     return first_unanswered(draft) == CHECK
 
 
-def step_after(step: str) -> str:
-    """The page that follows `step` when answering in order."""
+def step_after(step: str, draft: dict | None = None) -> str:
+    """The page that follows `step` when answering in order. With the service chosen first,
+    the resident and the need lead on to the first question still unanswered."""
+    if draft is not None and draft.get(SERVICE_FIRST) and step in (RESIDENT, "need"):
+        return first_unanswered(draft)
     order = [RESIDENT, *REFERRAL_STEPS, CHECK]
     if step in NEW_RESIDENT_STEPS:
         steps = list(NEW_RESIDENT_STEPS)
@@ -234,16 +284,21 @@ def step_before(step: str) -> str:
 
 
 def choose_resident(draft: dict, resident: Resident) -> None:
-    """Refer this resident. Another resident means other services and contact details."""
+    """Refer this resident. Another resident means other services and contact details;
+    a service chosen first stays if it suits them."""
     if draft.get("resident_id") != resident.id:
         _forget_resident(draft)
+        if not _suits(draft, resident):
+            _forget_service(draft)
     draft.pop("new_resident", None)
     draft["resident_id"] = resident.id
 
 
 def _forget_resident(draft: dict) -> None:
     draft.pop("resident_id", None)
-    draft.pop("service_id", None)
+    # A service chosen first waits for the next resident chosen; any other goes.
+    if not draft.get(SERVICE_FIRST):
+        _forget_service(draft)
     details = draft.pop("details", None)
     # What was typed about the referral itself still stands.
     if details:
@@ -270,14 +325,46 @@ def new_resident(draft: dict) -> dict:
 
 
 def choose_need(draft: dict, need: NeedCategory) -> None:
-    """Another need means other services to suggest."""
-    if draft.get("need_id") != need.id:
-        draft.pop("service_id", None)
+    """Another need means other services to suggest, unless the service chosen first meets it."""
+    changed = draft.get("need_id") != need.id
     draft["need_id"] = need.id
+    if changed and not (draft.get(SERVICE_FIRST) and _meets(draft)):
+        _forget_service(draft)
 
 
 def choose_service(draft: dict, service: Service) -> None:
     draft["service_id"] = service.id
+
+
+def _forget_service(draft: dict) -> None:
+    # SERVICE_FIRST stays: the journey still goes on to the first question unanswered,
+    # which is now the service.
+    draft.pop("service_id", None)
+
+
+def _meets(draft: dict) -> bool:
+    """Whether the draft's service meets its need."""
+    return _service_where(draft, meets_need(draft["need_id"]))
+
+
+def _suits(draft: dict, resident: Resident) -> bool:
+    """Whether the service chosen first suits the resident: it takes people of their age,
+    meets the need if one is chosen, and is not closed."""
+    conditions = [admits_age(age_on(resident.date_of_birth, clock.today()))]
+    if "need_id" in draft:
+        conditions.append(meets_need(draft["need_id"]))
+    return _service_where(draft, *conditions)
+
+
+def _service_where(draft: dict, *conditions) -> bool:
+    if "service_id" not in draft:
+        return False
+    query = select(Service.id).where(
+        Service.id == draft["service_id"],
+        Service.capacity_status != CapacityStatus.CLOSED,
+        *conditions,
+    )
+    return db.session.scalar(query) is not None
 
 
 def give_consent(
@@ -334,9 +421,9 @@ def validate(draft: dict, user: User) -> dict:
         _forget_resident(draft)
     if "need_id" in draft and db.session.get(NeedCategory, draft["need_id"]) is None:
         draft.pop("need_id")
-        draft.pop("service_id", None)
+        _forget_service(draft)
     if "service_id" in draft and db.session.get(Service, draft["service_id"]) is None:
-        draft.pop("service_id")
+        _forget_service(draft)
     neighbourhood_id = draft.get("new_resident", {}).get("neighbourhood_id")
     if neighbourhood_id is not None and not _exists(Neighbourhood, neighbourhood_id):
         draft["new_resident"].pop("neighbourhood_id")

@@ -43,7 +43,14 @@ from partnership import words
 from partnership.forms import strip
 from partnership.inputs import whole_number
 from partnership.models import ConsentGiver, ContactMethod, Urgency
-from partnership.referrals.residents import clean_nhs_number, valid_nhs_number
+from partnership.referrals.residents import (
+    PHONE_EXAMPLE,
+    PHONE_PROBLEM,
+    clean_nhs_number,
+    missing_contact_detail,
+    uk_phone,
+    valid_nhs_number,
+)
 
 MAX_SUMMARY = 2000
 MAX_COVERS = 500
@@ -90,6 +97,65 @@ def _area(label: str, longest: int, what: str, **kwargs) -> TextAreaField:
         validators=[Length(max=longest, message=f"{what} must be {longest:,} characters or fewer")],
         **kwargs,
     )
+
+
+def _phone() -> StringField:
+    return StringField(
+        "Phone number (optional)",
+        widget=GovTextInput(),
+        description=f"A UK number, like {PHONE_EXAMPLE}",
+        filters=[strip],
+        validators=[Length(max=40, message="Phone number must be 40 characters or fewer")],
+    )
+
+
+def _email() -> EmailField:
+    return EmailField(
+        "Email address (optional)",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Email(message="Enter an email address in the correct format, like name@example.org"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+        ],
+    )
+
+
+class ContactDetails:
+    """Phone, email and preferred contact checked by the one rule (residents.py): a UK
+    phone number, and the preferred way of contact with the detail it needs. Mixed into
+    every form that has the three fields."""
+
+    phone: StringField
+    email: EmailField
+    preferred_contact: RadioField
+
+    def validate_phone(self, field):
+        if field.data and uk_phone(field.data) is None:
+            raise ValidationError(PHONE_PROBLEM)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)  # type: ignore[misc]
+        if self.phone.errors or self.email.errors or self.preferred_contact.errors:
+            return valid  # each field's own message says what to put right first
+        missing = missing_contact_detail(
+            self.preferred_contact.data, self.phone.data, self.email.data
+        )
+        if missing is None:
+            return valid
+        # On the detail that is missing: that is where it is put right.
+        detail, message = missing
+        self[detail].errors.append(message)  # type: ignore[index]
+        return False
+
+    def contact_answers(self) -> dict:
+        """The three answers, the phone number in its normal form."""
+        return {
+            "phone": uk_phone(self.phone.data),
+            "email": self.email.data or None,
+            "preferred_contact": self.preferred_contact.data,
+        }
 
 
 def _continue() -> SubmitField:
@@ -244,30 +310,15 @@ class AddressForm(FlaskForm):
         return f"{found.group(1)} {found.group(2)}" if found else None
 
 
-class ContactForm(FlaskForm):
-    phone = _text("Phone number (optional)", None, 40, "Phone number")
-    email = EmailField(
-        "Email address (optional)",
-        widget=GovTextInput(),
-        filters=[strip],
-        validators=[
-            Optional(),
-            Email(message="Enter an email address in the correct format, like name@example.org"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-        ],
-    )
+class ContactForm(ContactDetails, FlaskForm):
+    phone = _phone()
+    email = _email()
     preferred_contact = _required_choice(
         "How do they prefer to be contacted?",
         "Select how they prefer to be contacted",
         _contact_choices(),
     )
     submit = _continue()
-
-    def validate_preferred_contact(self, field):
-        if field.data == ContactMethod.PHONE.value and not self.phone.data:
-            raise ValidationError("Enter a phone number, or choose another way to contact them")
-        if field.data == ContactMethod.EMAIL.value and not self.email.data:
-            raise ValidationError("Enter an email address, or choose another way to contact them")
 
 
 class LanguageForm(FlaskForm):
@@ -354,7 +405,7 @@ class ConsentForm(FlaskForm):
             raise ValidationError("Enter the name of the person who gave consent")
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(ContactDetails, FlaskForm):
     urgency = _required_choice(
         "How urgent is it?",
         "Select how urgent the referral is",
@@ -376,6 +427,8 @@ class DetailsForm(FlaskForm):
             ),
         ],
     )
+    phone = _phone()
+    email = _email()
     preferred_contact = _required_choice(
         "How do they prefer to be contacted?",
         "Select how they prefer to be contacted",
@@ -411,7 +464,7 @@ class DetailsForm(FlaskForm):
         return {
             "urgency": self.urgency.data,
             "summary": self.summary.data,
-            "preferred_contact": self.preferred_contact.data,
+            **self.contact_answers(),
             "best_times": self.best_times.data or "",
             "language": self.language.data,
             "interpreter_needed": self.interpreter_needed.data == YES,

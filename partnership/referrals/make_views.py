@@ -7,9 +7,10 @@ suggestions in the directory, and sending in lifecycle.py. Every page that shows
 resident's recorded details writes an access-log row.
 """
 
+import sys
 from uuid import uuid4
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -20,10 +21,12 @@ from partnership.access import (
     may_see_unmet_need,
     referral_or_404,
     requires_role,
+    works_on_referrals,
 )
 from partnership.columns import LARGEST_ID
 from partnership.directory.suggestions import Suggestion, record_unmet_need, suggest
 from partnership.extensions import db
+from partnership.forms import passed_back
 from partnership.inputs import whole_number
 from partnership.models import (
     AccessAction,
@@ -61,6 +64,7 @@ from partnership.referrals.make_forms import (
     StartAgainForm,
 )
 from partnership.referrals.overdue import bank_holidays, due_date, due_working_days
+from partnership.referrals.resident_views import change_resident_url
 from partnership.referrals.residents import find_residents, possible_duplicates
 from partnership.referrals.views import age_on
 
@@ -96,7 +100,7 @@ def _onward(answers: dict, step: str):
     db.session.commit()
     if _changing():
         return _first_unanswered(answers)
-    return redirect(_url(draft.step_after(step)))
+    return redirect(_url(draft.step_after(step, answers)))
 
 
 def _back(step: str) -> str:
@@ -126,12 +130,35 @@ def _change_link(step: str, what: str) -> dict:
     return {"items": [{"href": _url(step, change=1), "text": "Change", "visuallyHiddenText": what}]}
 
 
-def _resident_numbered(value: str | None) -> Resident | None:
-    """The resident whose id was sent, if it is one; anything else finds no one."""
+def _correct_link(resident: Resident):
+    """A "Change" link for what is on the resident's record: correct it, then back here."""
+
+    def link(part: str, what: str) -> dict:
+        href = change_resident_url(resident.id, part, back=_url(draft.CHECK))
+        return {"items": [{"href": href, "text": "Change", "visuallyHiddenText": what}]}
+
+    return link
+
+
+def _numbered(model, value: str | None):
+    """The row whose id was sent, if it is one; anything else finds none."""
     number = whole_number(value)
     if number is None or number > LARGEST_ID:
         return None
-    return db.session.get(Resident, number)
+    return db.session.get(model, number)
+
+
+def _resident_numbered(value: str | None) -> Resident | None:
+    return _numbered(Resident, value)
+
+
+@making.app_template_global()
+def refer_to_service_url(service: Service, need_id: int | None = None, back: str | None = None):
+    """Where "Refer to this service" starts a referral, for people who make referrals;
+    None for anyone else, and for a closed service (sending to one is refused)."""
+    if not works_on_referrals(current_user) or service.capacity_status is CapacityStatus.CLOSED:
+        return None
+    return url_for("making.start", service=service.id, need=need_id, back=back)
 
 
 def _chosen(answers: dict) -> Resident:
@@ -152,7 +179,8 @@ def _shown(resident: Resident, what: str) -> None:
 @making.route("")
 @requires_role(Role.CASEWORKER)
 def start():
-    """Carry on with the referral in progress, or start one; ?resident= refers that resident."""
+    """Carry on with the referral in progress, or start one; ?resident= refers that resident,
+    ?service= (with ?need= when known) refers someone to that service."""
     if "resident" in request.args:
         resident = _resident_numbered(request.args["resident"])
         if not may_see_resident(current_user, resident):
@@ -160,6 +188,18 @@ def start():
         draft.start(current_user, resident)
         db.session.commit()
         return redirect(_url("need"))
+    if "service" in request.args:
+        chosen = _numbered(Service, request.args["service"])
+        if chosen is None:
+            abort(404)
+        answers = draft.start(
+            current_user,
+            service=chosen,
+            need=draft.need_for(chosen, _numbered(NeedCategory, request.args.get("need"))),
+            came_from=passed_back(),
+        )
+        db.session.commit()
+        return redirect(_url(draft.first_unanswered(answers)))
     answers = _draft()
     # What validating dropped stays dropped.
     draft.store(current_user, answers)
@@ -191,19 +231,37 @@ def resident():
         chosen = _resident_numbered(form.resident_id.data)
         if not may_see_resident(current_user, chosen):
             abort(404)
-        draft.choose_resident(answers, chosen)
+        _choose_resident(answers, chosen)
         return _onward(answers, draft.RESIDENT)
     for person in found:
         _shown(person, "resident search when making a referral")
     db.session.commit()
+    if _changing():
+        back = _url(draft.CHECK)
+    else:
+        back = answers.get(draft.CAME_FROM) or url_for("main.home")
     return render_template(
         "views/referrals/make-resident.html",
         form=form,
         search=search,
         found=found,
         change=1 if _changing() else None,
-        back=_url(draft.CHECK) if _changing() else url_for("main.home"),
+        back=back,
+        service=db.session.get(Service, answers["service_id"]) if "service_id" in answers else None,
     )
+
+
+def _choose_resident(answers: dict, resident: Resident) -> None:
+    """Refer `resident`, saying so when the service chosen first does not suit them."""
+    chosen_first = (
+        db.session.get(Service, answers["service_id"]) if answers.get(draft.SERVICE_FIRST) else None
+    )
+    draft.choose_resident(answers, resident)
+    if chosen_first is not None and "service_id" not in answers:
+        flash(
+            f"{chosen_first.name} does not take people of their age, does not meet the need "
+            "or has closed. Choose another service for them.",
+        )
 
 
 def _new_resident_page(step: str):
@@ -291,7 +349,7 @@ def new_resident_same_person():
         chosen = _resident_numbered(form.resident_id.data)
         if not may_see_resident(current_user, chosen):
             abort(404)
-        draft.choose_resident(answers, chosen)
+        _choose_resident(answers, chosen)
         return _onward(answers, draft.RESIDENT)
     for match in matches:
         _shown(match, "possible duplicate when adding a resident")
@@ -329,12 +387,7 @@ def new_resident_contact():
         return elsewhere
     form = _form(ContactForm, draft.new_resident(answers))
     if form.validate_on_submit():
-        draft.answer_new_resident(
-            answers,
-            phone=form.phone.data or None,
-            email=form.email.data or None,
-            preferred_contact=form.preferred_contact.data,
-        )
+        draft.answer_new_resident(answers, **form.contact_answers())
         return _onward(answers, "new_resident_contact")
     return _question("make-contact.html", "new_resident_contact", form)
 
@@ -367,7 +420,7 @@ def new_resident_language():
         db.session.commit()
         return redirect(_url("new_resident_same_person"))
     added = _add_resident(draft.new_resident(answers))
-    draft.choose_resident(answers, added)
+    _choose_resident(answers, added)
     return _onward(answers, draft.RESIDENT)
 
 
@@ -420,15 +473,24 @@ def need():
 
 
 def _suggestions(answers: dict) -> list[Suggestion]:
-    """Services for the need, the resident's neighbourhood and age, best first; not closed ones."""
+    """Services for the need, the resident's neighbourhood and age, best first; not closed
+    ones. The service already chosen is among them when it is eligible, however far down."""
     chosen = _chosen(answers)
-    found = suggest(
-        answers["need_id"],
-        chosen.neighbourhood_id,
-        age_on(chosen.date_of_birth, clock.today()),
-        limit=SUGGESTIONS,
-    )
-    return [s for s in found if s.service.capacity_status is not CapacityStatus.CLOSED]
+
+    def eligible(limit: int) -> list[Suggestion]:
+        found = suggest(
+            answers["need_id"],
+            chosen.neighbourhood_id,
+            age_on(chosen.date_of_birth, clock.today()),
+            limit=limit,
+        )
+        return [s for s in found if s.service.capacity_status is not CapacityStatus.CLOSED]
+
+    best = eligible(SUGGESTIONS)
+    service_id = answers.get("service_id")
+    if service_id is not None and all(s.service.id != service_id for s in best):
+        best += [s for s in eligible(sys.maxsize) if s.service.id == service_id]
+    return best
 
 
 @making.route("/service", methods=["GET", "POST"])
@@ -512,6 +574,7 @@ def _check_page(answers: dict, *, problem: str | None = None, existing=None, sta
         consent=answers["consent"],
         details=answers["details"],
         change=_change_link,
+        correct=_correct_link(chosen),
         problem=problem,
         existing=existing,
         back=_url(draft.step_before(draft.CHECK)),

@@ -3,7 +3,9 @@
 Privacy by design: these lists show a referral's reference, need, neighbourhood, urgency,
 service and organisations, never a resident's name or any other personal data, so
 listing them writes no access log. The referral page shows the resident to the two
-parties and logs each view.
+parties and logs each view. A search is the one exception: it finds referrals by
+reference, or by the resident's name or NHS number, among those the organisation is party
+to, and its rows name the resident, so the view logs each resident a search shows.
 
 Each page costs a fixed handful of queries whatever its length: bank holidays, the filter
 choices, the counts by status and the overdue count for the tabs, and one joined query for
@@ -15,13 +17,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from partnership import access, clock, words
 from partnership.clock import LONDON
 from partnership.extensions import db
-from partnership.inputs import whole_number
+from partnership.inputs import containing, whole_number
 from partnership.models import (
     ACTIVE_STATUSES,
     CLOSED_STATUSES,
@@ -32,11 +34,13 @@ from partnership.models import (
     Organisation,
     Referral,
     ReferralStatus,
+    Resident,
     Service,
     Urgency,
     User,
 )
 from partnership.referrals.overdue import bank_holidays, earliest_overdue_sent_date
+from partnership.referrals.residents import clean_nhs_number
 from partnership.words import day_words, time_since
 
 S = ReferralStatus
@@ -239,6 +243,82 @@ class Filters:
         return clauses
 
 
+# Searching
+
+LONGEST_SEARCH = 100
+# More words than this add nothing but a slower query.
+SEARCH_WORDS = 6
+
+
+@dataclass(frozen=True)
+class Search:
+    """What was typed in the box's search (`q`), and why it cannot be used, if it cannot."""
+
+    typed: str = ""
+    problem: str | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> "Search":
+        typed = (args.get("q") or "").strip()
+        if len(typed) > LONGEST_SEARCH:
+            return cls(typed, f"Search must be {LONGEST_SEARCH} characters or fewer")
+        return cls(typed)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.typed) and self.problem is None
+
+    def clauses(self, user: User) -> list:
+        return [search_clause(user, self.typed)] if self.active else []
+
+
+def search_clause(user: User, typed: str):
+    """Referrals the user's organisation is party to whose reference holds `typed`, or whose
+    resident has every word of it in their names, or has it as their NHS number. What is
+    typed matches as written: `%` and `_` are not wildcards."""
+    # Its own alias: the rows of a search join the resident too.
+    Found = aliased(Resident)
+    names = and_(
+        *[
+            or_(containing(Found.given_name, word), containing(Found.family_name, word))
+            for word in typed.split()[:SEARCH_WORDS]
+        ]
+    )
+    digits = clean_nhs_number(typed) or ""
+    by_resident = (
+        or_(names, Found.nhs_number == digits)
+        if len(digits) == 10 and whole_number(digits) is not None
+        else names
+    )
+    return and_(
+        access.party_referrals_clause(user),
+        or_(
+            containing(Referral.reference, typed),
+            exists().where(Found.id == Referral.resident_id, by_resident),
+        ),
+    )
+
+
+def _searched_tab(tabs: list[TabCount], tab: Tab, args: Mapping[str, str], search: Search) -> Tab:
+    """A search with no tab named shows the first tab that has what it found."""
+    if not search.active or args.get("tab") is not None:
+        return tab
+    return next((count.tab for count in tabs if count.count), tab)
+
+
+def _resident_columns(search: Search) -> tuple:
+    """The resident's id and names for the rows of a search; nothing otherwise."""
+    if not search.active:
+        return ()
+    return (Resident.id.label("resident_id"), Resident.given_name, Resident.family_name)
+
+
+def _resident_of(row, search: Search) -> dict:
+    if not search.active:
+        return {}
+    return {"resident_id": row.resident_id, "resident": f"{row.given_name} {row.family_name}"}
+
+
 # Sorting and paging
 
 
@@ -289,6 +369,12 @@ class Box:
     rows: list = field(default_factory=list)
     filters: Filters = field(default_factory=Filters)
     choices: FilterChoices | None = None
+    search: Search = field(default_factory=Search)
+
+    @property
+    def residents_shown(self) -> list[int]:
+        """Each resident the rows name, once: a search's rows name them."""
+        return list(dict.fromkeys(row.resident_id for row in self.rows if row.resident_id))
 
     @property
     def first(self) -> int:
@@ -325,6 +411,9 @@ class InboxRow:
     overdue: bool
     new: bool
     status: ReferralStatus
+    # Only a search's rows name the resident.
+    resident_id: int | None = None
+    resident: str | None = None
 
     @property
     def status_label(self) -> str:
@@ -352,6 +441,7 @@ def inbox(user: User, args: Mapping[str, str]) -> Box:
     named in `args` (query parameters; anything unknown falls back to the default)."""
     choices = filter_choices(user)
     filters = Filters.from_args(args, choices)
+    search = Search.from_args(args)
     tab = choose_tab(INBOX_TABS, args.get("tab"))
     sort = choose_sort(args, INBOX_SORTS, Sort("sent", descending=True))
     overdue = overdue_clause(clock.today(), bank_holidays())
@@ -360,8 +450,10 @@ def inbox(user: User, args: Mapping[str, str]) -> Box:
         Referral.to_organisation_id == user.organisation_id,
         Referral.status.in_(SENT_STATUSES),
         *filters.clauses(user),
+        *search.clauses(user),
     ]
     tabs = _tab_counts(INBOX_TABS, conditions, overdue)
+    tab = _searched_tab(tabs, tab, args, search)
     total = next(count.count for count in tabs if count.tab == tab)
     page, pages = _paging(choose_page(args), total)
 
@@ -383,7 +475,7 @@ def inbox(user: User, args: Mapping[str, str]) -> Box:
     )
     From = aliased(Organisation)
     Assignee = aliased(User)
-    rows = db.session.execute(
+    query = (
         select(
             Referral.id,
             Referral.reference,
@@ -397,6 +489,7 @@ def inbox(user: User, args: Mapping[str, str]) -> Box:
             From.name.label("from_organisation"),
             Assignee.name.label("assignee"),
             overdue.label("overdue"),
+            *_resident_columns(search),
         )
         .join(on_page, on_page.c.id == Referral.id)
         .join(NeedCategory, NeedCategory.id == Referral.need_id)
@@ -405,7 +498,10 @@ def inbox(user: User, args: Mapping[str, str]) -> Box:
         .join(From, From.id == Referral.from_organisation_id)
         .outerjoin(Assignee, Assignee.id == Referral.assignee_id)
         .order_by(*order)
-    ).all()
+    )
+    if search.active:
+        query = query.join(Resident, Resident.id == Referral.resident_id)
+    rows = db.session.execute(query).all()
     return Box(
         tabs=tabs,
         tab=tab,
@@ -415,6 +511,7 @@ def inbox(user: User, args: Mapping[str, str]) -> Box:
         total=total,
         filters=filters,
         choices=choices,
+        search=search,
         rows=[
             InboxRow(
                 id=row.id,
@@ -431,6 +528,7 @@ def inbox(user: User, args: Mapping[str, str]) -> Box:
                 # Closed without ever being opened (cancelled by the referrer) is not news.
                 new=row.opened_at is None and row.status not in CLOSED_STATUSES,
                 status=row.status,
+                **_resident_of(row, search),
             )
             for row in rows
         ],
@@ -456,6 +554,9 @@ class OutboxRow:
     last_activity: str
     outcome: str | None
     decline_reason: str | None
+    # Only a search's rows name the resident.
+    resident_id: int | None = None
+    resident: str | None = None
 
     @property
     def status_label(self) -> str:
@@ -468,14 +569,17 @@ class OutboxRow:
 
 def outbox(user: User, args: Mapping[str, str]) -> Box:
     """The referrals the user's organisation sent, with where each has got to."""
+    search = Search.from_args(args)
     tab = choose_tab(OUTBOX_TABS, args.get("tab"))
     sort = choose_sort(args, OUTBOX_SORTS, Sort("activity", descending=True))
     overdue = overdue_clause(clock.today(), bank_holidays())
     conditions = [
         Referral.from_organisation_id == user.organisation_id,
         Referral.status.in_(SENT_STATUSES),
+        *search.clauses(user),
     ]
     tabs = _tab_counts(OUTBOX_TABS, conditions, overdue)
+    tab = _searched_tab(tabs, tab, args, search)
     total = next(count.count for count in tabs if count.tab == tab)
     page, pages = _paging(choose_page(args), total)
 
@@ -490,7 +594,7 @@ def outbox(user: User, args: Mapping[str, str]) -> Box:
     )
     activity_at = func.coalesce(Latest.created_at, Referral.sent_at)
     sort_column = activity_at if sort.key == "activity" else Referral.sent_at
-    rows = db.session.execute(
+    query = (
         select(
             Referral.id,
             Referral.reference,
@@ -505,6 +609,7 @@ def outbox(user: User, args: Mapping[str, str]) -> Box:
             Latest.kind.label("last_kind"),
             Latest.created_at.label("last_at"),
             overdue.label("overdue"),
+            *_resident_columns(search),
         )
         .join(NeedCategory, NeedCategory.id == Referral.need_id)
         .join(Service, Service.id == Referral.to_service_id)
@@ -517,7 +622,10 @@ def outbox(user: User, args: Mapping[str, str]) -> Box:
         )
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    )
+    if search.active:
+        query = query.join(Resident, Resident.id == Referral.resident_id)
+    rows = db.session.execute(query).all()
     now = clock.now()
     return Box(
         tabs=tabs,
@@ -526,6 +634,7 @@ def outbox(user: User, args: Mapping[str, str]) -> Box:
         page=page,
         pages=pages,
         total=total,
+        search=search,
         rows=[
             OutboxRow(
                 id=row.id,
@@ -542,6 +651,7 @@ def outbox(user: User, args: Mapping[str, str]) -> Box:
                 decline_reason=(
                     words.DECLINE_REASON[row.decline_reason] if row.decline_reason else None
                 ),
+                **_resident_of(row, search),
             )
             for row in rows
         ],

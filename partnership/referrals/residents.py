@@ -1,14 +1,24 @@
-"""Residents: NHS number checks and finding possible duplicates among those a user may see."""
+"""Residents: NHS number and contact checks, and finding possible duplicates among those a
+user may see.
+
+The contact rules here are the one home for every form that takes a resident's phone,
+email or preferred contact (adding a resident, the referral's details, correcting a
+record): a phone number is a UK one, kept in one normal form, and the preferred way to
+contact someone comes with the detail it needs.
+"""
 
 import re
 from datetime import date
 
+import phonenumbers
 from sqlalchemy import String, and_, func, or_, select
 
 from partnership.access import visible_residents_clause
 from partnership.extensions import db
 from partnership.inputs import containing, whole_number
-from partnership.models import Resident, User
+from partnership.models import ContactMethod, Resident, User
+
+PHONE_EXAMPLE = "0161 496 0000"
 
 
 def clean_nhs_number(value: str | None) -> str | None:
@@ -28,6 +38,41 @@ def valid_nhs_number(number: str) -> bool:
     if check == 11:
         check = 0
     return check != 10 and check == int(number[9])
+
+
+def uk_phone(typed: str | None) -> str | None:
+    """A UK phone number in its normal form, like "0161 496 0000", or None when `typed` is
+    not a valid UK number ("abc", a number too short, or one no UK range has).
+
+    UK numbers only (country code 44: Great Britain, Northern Ireland and the Crown
+    dependencies), so the national format is unambiguous; it is also how people write and
+    read them, and what every page and the API show. "+44 161 4960000" and "0161-496-0000"
+    are kept as "0161 496 0000".
+    """
+    if not typed or len(typed) > 40:
+        return None
+    try:
+        number = phonenumbers.parse(typed, "GB")
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code != 44 or not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+PHONE_PROBLEM = f"Enter a UK phone number, like {PHONE_EXAMPLE}"
+
+
+def missing_contact_detail(
+    preferred: ContactMethod | str | None, phone: str | None, email: str | None
+) -> tuple[str, str] | None:
+    """(field, message) when the preferred way of contact lacks its detail: phone needs a
+    phone number and email an email address. None when nothing is missing."""
+    if preferred == ContactMethod.PHONE and not phone:
+        return "phone", "Enter a phone number, or choose another way to contact them"
+    if preferred == ContactMethod.EMAIL and not email:
+        return "email", "Enter an email address, or choose another way to contact them"
+    return None
 
 
 def possible_duplicates(

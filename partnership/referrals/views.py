@@ -24,6 +24,7 @@ from partnership.access import (
 from partnership.clock import LONDON
 from partnership.directory.suggestions import Suggestion, suggest
 from partnership.extensions import db
+from partnership.forms import came_from, passed_back
 from partnership.inputs import whole_number
 from partnership.models import (
     AccessAction,
@@ -247,10 +248,14 @@ def _page(
     )
     resident = referral.resident
     consent = referral.consent
+    # Back to the list it was opened from (its tab, filters and search), else the box it is in.
+    box = "boxes.inbox" if Side.RECIPIENT in lifecycle.sides(user, referral) else "boxes.outbox"
     page = render_template(
         "views/referrals/referral.html",
         **_details(user, referral)
         | _actions(user, referral, problem=problem, failed=failed, failed_action=failed_action),
+        back=came_from(url_for(box)),
+        this_page=url_for("referrals.referral", referral_id=referral.id, back=passed_back()),
         resident=resident,
         age=age_on(resident.date_of_birth, clock.today()),
         consent=consent,

@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from partnership import clock
 from partnership.access import may_manage_service, requires_role
 from partnership.extensions import db, htmx
-from partnership.forms import ConfirmForm, local_path
+from partnership.forms import ConfirmForm, came_from, local_path
 from partnership.models import (
     CapacityStatus,
     CapacityUpdate,
@@ -130,11 +130,15 @@ def mine():
 def service(service_id: int):
     service = _service_or_404(service_id)
     manages = may_manage_service(current_user, service)
+    # Links here say where they came from (the directory's search, a referral): back to it.
+    back = came_from(url_for("services.mine") if manages else url_for("directory.search"))
     return render_template(
         "views/services/service.html",
         service=service,
         history=_history(service),
         manages=manages,
+        back=back,
+        this_page=url_for("services.service", service_id=service.id, back=back),
         form=CapacityForm(formdata=None).fill_from(service) if manages else None,
         status_hints=STATUS_HINTS,
     )

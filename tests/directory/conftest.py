@@ -127,7 +127,8 @@ def page_text(response) -> str:
 def result_names(response) -> list[str]:
     """The services listed in the directory's results, in order."""
     return re.findall(
-        r'<h3 class="govuk-heading-s[^"]*"><a class="govuk-link" href="/services/\d+">([^<]+)</a>',
+        r'<h3 class="govuk-heading-s[^"]*"><a class="govuk-link" '
+        r'href="/services/\d+(?:\?[^"]*)?">([^<]+)</a>',
         page_text(response),
     )
 
@@ -145,4 +146,6 @@ def suggested_names(response) -> list[str]:
     page = page_text(response)
     section = re.search(r"Suggested for this resident</h2>(.*?)<h2", page, re.DOTALL)
     assert section, "no suggestions on the page"
-    return re.findall(r'<a class="govuk-link" href="/services/\d+">([^<]+)</a>', section.group(1))
+    return re.findall(
+        r'<a class="govuk-link" href="/services/\d+(?:\?[^"]*)?">([^<]+)</a>', section.group(1)
+    )

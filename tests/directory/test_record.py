@@ -191,7 +191,7 @@ def test_each_result_shows_who_runs_it_its_capacity_and_places(
     response = caseworker_client.get("/directory")
 
     debt = result_entry(response, "Debt Advice")
-    assert f'href="/services/{waiting.id}"' in debt
+    assert f'href="/services/{waiting.id}?back=' in debt
     assert "Southside Pantry (Voluntary, community and social enterprise)" in debt
     assert "Waiting list: 1 to 4 weeks</strong> Places available: Not limited." in debt
     food = result_entry(response, "Food Bank")

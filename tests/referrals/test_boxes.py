@@ -155,7 +155,7 @@ def test_inbox_rows_say_what_each_referral_is_about(partnership, as_role):
     db.session.commit()
     page = get(as_role(Role.COORDINATOR), "/inbox")
     row = row_html(page, referral.id)
-    assert f'href="/referrals/{referral.id}">{referral.reference}</a>' in row
+    assert f'href="/referrals/{referral.id}?back=/inbox">{referral.reference}</a>' in row
     for words in ("Housing", "Southside", "Urgent", "Pantry parcels", "Northside Surgery"):
         assert words in row
     assert "Pat Pantry" in row

@@ -43,6 +43,7 @@ from tests.services.conftest import text
 
 NEW = "/referrals/new"
 VALID_NHS = "9434765919"
+ANN_PHONE = "0161 496 0123"
 
 
 @pytest.fixture
@@ -65,6 +66,7 @@ def world(partnership):
         family_name="Smith",
         date_of_birth=date(1950, 1, 2),
         postcode="M9 4DH",
+        phone=ANN_PHONE,
     )
     db.session.commit()
     return SimpleNamespace(
@@ -119,6 +121,8 @@ class Journey:
         data = {
             "urgency": "routine",
             "summary": "Lost her job and has no food until payday.",
+            "phone": ANN_PHONE,
+            "email": "",
             "preferred_contact": "phone",
             "best_times": "",
             "language": "English",
@@ -532,6 +536,7 @@ SOON = pinned.TODAY + timedelta(days=2)
 DETAILS = {
     "urgency": "routine",
     "summary": "Needs food",
+    "phone": ANN_PHONE,
     "preferred_contact": "phone",
     "language": "English",
     "interpreter_needed": "no",
@@ -938,6 +943,8 @@ def test_no_cookie_ever_holds_what_was_typed_about_the_resident(world, journey):
             "/details",
             {
                 **DETAILS,
+                "phone": "0161 496 0777",
+                "email": "bea.quennell@example.net",
                 "summary": "Evicted last week and sleeping at a friend's",
                 "best_times": "Weekday mornings",
                 "language": "Kurdish",

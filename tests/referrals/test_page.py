@@ -147,7 +147,8 @@ def test_both_parties_see_the_referral_the_resident_and_the_consent(
     for role in (Role.CASEWORKER, Role.COORDINATOR):
         response = as_role(role).get(url(referral))
         assert response.status_code == 200
-        assert f'<a class="govuk-link" href="/services/{referral.to_service_id}">' in text(response)
+        service_link = f'href="/services/{referral.to_service_id}?back=/referrals/{referral.id}">'
+        assert f'<a class="govuk-link" {service_link}' in text(response)
         page = html.unescape(text(response))
         for shown in (
             referral.reference,

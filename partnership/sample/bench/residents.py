@@ -35,7 +35,7 @@ def residents(rng, scale, structure, writer, start: float) -> dict[int, list[int
                 None,
                 f"NV{rid % 9 + 1} {rid % 10}AB",
                 hood,
-                "07700 900000",
+                "0113 496 0000",
                 None,
                 contact[rng.randrange(len(contact))],
                 language,

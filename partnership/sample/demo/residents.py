@@ -2,8 +2,9 @@
 generator seeded by their number, so every run invents the same people.
 
 NHS numbers are in the 999 range that NHS England keeps for testing, postcodes use the area
-NV that no real postcode has, phone numbers are in Ofcom's ranges for drama (07700 900xxx,
-01632 960xxx) and email addresses end in .example.
+NV that no real postcode has, phone numbers are in Ofcom's range for drama in Leeds
+(0113 496 0xxx: its drama mobile and 01632 ranges are not valid numbers, so a resident's
+record could not be saved with one) and email addresses end in .example.
 """
 
 import random
@@ -253,11 +254,9 @@ def _contact(
     age = 2026 - born.year
     phone = email = None
     if rng.random() < 0.9:
-        phone = (
-            f"01632 960{rng.randrange(1000):03d}"
-            if age > 65 and rng.random() < 0.6
-            else f"07700 900{rng.randrange(1000):03d}"
-        )
+        if age > 65:
+            rng.random()  # once chose landline or mobile: kept, so every later draw is the same
+        phone = f"0113 496 0{rng.randrange(1000):03d}"
     if rng.random() < (0.6 if age < 60 else 0.2):
         email = f"{_ascii(given)}.{_ascii(family)}{rng.randrange(10, 99)}@email.example"
     contact = {ContactMethod.LETTER: 3, ContactMethod.IN_PERSON: 4}
