@@ -321,10 +321,19 @@ def test_capacity_nobody_has_confirmed_for_a_week_is_flagged(services, caseworke
     from partnership import clock
 
     services.parcels.capacity_updated_at = clock.now() - timedelta(days=8)
+    services.parcels.capacity_updated_by = services.users[Role.COORDINATOR]
     db.session.commit()
     page = text(caseworker_client.get(f"/services/{services.parcels.id}"))
-    assert "Updated 8 days ago" in page
+    assert "Updated 8 days ago by Cora Ordinator" in page
     assert "Nobody has confirmed this capacity for over a week" in page
+
+
+def test_capacity_nobody_has_posted_says_so_however_recent(services, caseworker_client):
+    """As an import leaves it: set just now, but by no one in the partnership."""
+    page = text(caseworker_client.get(f"/services/{services.parcels.id}"))
+    assert "Not posted yet" in page
+    assert "Updated just now" not in page
+    assert "Nobody at Southside Pantry has posted this capacity yet" in page
 
 
 def test_the_coordinators_services_list_shows_only_their_own(services, coordinator_client):
@@ -359,7 +368,33 @@ def test_a_coordinator_adds_a_service_in_their_neighbourhoods(services, coordina
     assert created.website == "https://www.pantry.example/babies"
     # Its history starts with what the directory shows: open, not limited by places.
     assert written(created) == (1, 1)
-    assert "Added Baby bank" in text(coordinator_client.get(f"/services/{created.id}"))
+    page = text(coordinator_client.get(f"/services/{created.id}"))
+    assert "Added Baby bank" in page
+    # Nobody has said how much room it has yet: it starts open, but not "updated just now".
+    assert "Not posted yet" in page
+    assert created.capacity_updated_by is None
+
+
+def test_a_service_nobody_can_receive_referrals_for_says_so_on_its_page(
+    services, caseworker_client
+):
+    parcels = services.parcels
+    parcels.referral_instructions = "Phone us first"
+    services.users[Role.COORDINATOR].active = False  # the pantry's only caseworker or coordinator
+    db.session.commit()
+    page = text(caseworker_client.get(f"/services/{parcels.id}"))
+    said = (
+        "Food parcels takes no referrals through North Valley Partnership: nobody at "
+        "Southside Pantry can receive them yet. Contact the service directly."
+    )
+    assert page.count(said) == 2  # as a warning, and as how to refer
+    assert "Phone us first" not in page
+
+    services.users[Role.COORDINATOR].active = True
+    db.session.commit()
+    page = text(caseworker_client.get(f"/services/{parcels.id}"))
+    assert "takes no referrals" not in page
+    assert "How to refer Phone us first" in page
 
 
 def test_a_service_covers_only_neighbourhoods_its_organisation_serves(services, coordinator_client):
