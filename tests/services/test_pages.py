@@ -183,6 +183,38 @@ def test_bad_capacity_with_htmx_comes_back_in_place_with_the_error(
     assert error, fragment
     assert str(escape(message)) in error.group(1)
     assert written(services.parcels) == (0, 0)
+    # An error summary lists it, linking to the field: focus goes there (app.mjs).
+    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', fragment, re.DOTALL)
+    assert summary, fragment
+    assert f'href="#{field}-{services.parcels.id}"' in summary.group(0)
+    assert "There is a problem with the capacity for Food parcels" in summary.group(0)
+
+
+def test_capacity_posted_with_htmx_comes_back_marked_to_take_focus(services, coordinator_client):
+    for partial in ("row", "summary"):
+        url = f"/services/{services.parcels.id}/capacity?next=/&partial={partial}"
+        data = {"status": "limited", "places": "3"}
+        fragment = coordinator_client.post_form(url, data, form_page="/", headers=HTMX).get_data(
+            as_text=True
+        )
+        status = re.search(r"<p [^>]*role=\"status\"[^>]*>Posted: Limited, 3 places</p>", fragment)
+        assert status, fragment
+        assert 'tabindex="-1" data-app-focus' in status.group(0)
+        assert "govuk-error-summary" not in fragment
+
+
+def test_bad_capacity_on_the_service_page_with_htmx_has_an_error_summary(
+    services, coordinator_client
+):
+    url = f"/services/{services.parcels.id}/capacity?partial=summary"
+    page = f"/services/{services.parcels.id}"
+    response = coordinator_client.post_form(
+        url, {"status": "open", "places": "lots"}, form_page=page, headers=HTMX
+    )
+    fragment = response.get_data(as_text=True)
+    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', fragment, re.DOTALL)
+    assert summary, fragment
+    assert 'href="#places"' in summary.group(0)
 
 
 def test_a_wait_left_over_in_the_form_does_not_stop_a_service_opening(services, coordinator_client):
