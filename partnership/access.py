@@ -4,7 +4,7 @@ Views, the API, the lifecycle, the dashboards and the live stream call these fun
 nothing else decides visibility.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Protocol
@@ -63,6 +63,29 @@ def works_on_referrals(user: User) -> bool:
 def works_on_referrals_clause():
     """The same rule as a WHERE clause over users, for lists of people to choose from."""
     return and_(User.active.is_(True), User.role.in_(ROLES_ON_REFERRALS))
+
+
+def receiving_organisation_ids(organisation_ids: Iterable[int]) -> set[int]:
+    """Those of the organisations that take referrals, in one query.
+
+    A referral sent to an organisation nobody can read the inbox of would wait unseen: an
+    organisation receives referrals only while it has an active caseworker or coordinator.
+    """
+    wanted = set(organisation_ids)
+    if not wanted:
+        return set()
+    query = select(User.organisation_id).where(User.organisation_id.in_(wanted))
+    return set(db.session.scalars(query.where(works_on_referrals_clause()).distinct()))
+
+
+def receiving_clause(organisation_id):
+    """The same rule as a WHERE clause on an organisation id column (Service.organisation_id)."""
+    return organisation_id.in_(select(User.organisation_id).where(works_on_referrals_clause()))
+
+
+def receives_referrals(organisation_id: int) -> bool:
+    """Whether the organisation takes referrals (`receiving_organisation_ids`)."""
+    return organisation_id in receiving_organisation_ids([organisation_id])
 
 
 def party_events_clause(user: User):

@@ -112,6 +112,9 @@ CAPACITY_COLOUR = {
     "full": "red",
     "closed": "grey",
 }
+# Capacity nobody in the partnership has posted: imported from a directory feed, or the
+# state a new service starts in.
+CAPACITY_NOT_POSTED = "not posted yet"
 WAIT_BAND = {
     "under-1-week": "under 1 week",
     "1-4-weeks": "1 to 4 weeks",
@@ -159,6 +162,14 @@ ACCOUNT_ACTION = {
     "deactivated": "Deactivated",
     "reactivated": "Reactivated",
 }
+
+
+def no_referrals_taken(organisation: str, partnership: str) -> str:
+    """Why a service takes no referrals, after its name: nobody at its organisation can
+    read its inbox (no active caseworker or coordinator)."""
+    return (
+        f"takes no referrals through {partnership}: nobody at {organisation} can receive them yet"
+    )
 
 
 def event_words(kind: str) -> str:

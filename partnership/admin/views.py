@@ -184,25 +184,35 @@ def _user_form_choices(form) -> list[Neighbourhood]:
 
 
 def _apply_user_form(form, user: User | None, all_neighbourhoods) -> User | None:
-    """Check the rules that need the database; return the saved user, or None with errors."""
-    role = Role(form.role.data)
+    """Check the form, and the rules that need the database, all together; return the
+    saved user, or None with every error on the form.
+
+    The database rules run even when the form's own checks fail: run only after them, a
+    person putting right the errors shown was then told of others, a few at a time.
+    """
+    if not form.is_submitted():
+        return None
+    valid = form.validate_on_submit()
+    role = Role(form.role.data) if form.role.data in set(Role) else None
     chosen = set(form.neighbourhoods.data or [])
     led = [n for n in all_neighbourhoods if n.id in chosen]
     organisation = db.session.get(Organisation, form.organisation.data or 0)
-    if organisation is None:
+    if organisation is None and not form.organisation.errors:
         form.organisation.errors.append("Select the user's organisation")
-    if email_taken(form.email.data, other_than=user):
+    if form.email.data and not form.email.errors and email_taken(form.email.data, other_than=user):
         form.email.errors.append("There is already a user with this email address")
     # An admin who demoted themself would be locked out of these pages at once.
-    if user is not None and user.id == current_user.id and role is not Role.ADMIN:
+    if role not in (None, Role.ADMIN) and user is not None and user.id == current_user.id:
         form.role.errors.append("You cannot take away your own admin role")
-    try:
-        check_user_role(role, led)
-    except StructureError as error:
-        form.neighbourhoods.errors.append(str(error))
-    if role is Role.LEAD and not led:
-        form.neighbourhoods.errors.append("Select at least one neighbourhood for a lead")
-    if form.errors or organisation is None:
+    if role is not None and not form.neighbourhoods.errors:
+        try:
+            check_user_role(role, led)
+        except StructureError as error:
+            form.neighbourhoods.errors.append(str(error))
+        if role is Role.LEAD and not led:
+            form.neighbourhoods.errors.append("Select at least one neighbourhood for a lead")
+    # Read only now: Form.errors is worked out once, and would miss the errors added above.
+    if not valid or form.errors or organisation is None or role is None:
         return None
     if user is None:
         user = User(password_hash=hash_password(form.password.data), must_change_password=True)
@@ -219,7 +229,7 @@ def new_user():
     all_neighbourhoods = _user_form_choices(form)
     if request.method == "GET" and request.args.get("organisation", type=int):
         form.organisation.data = request.args.get("organisation", type=int)
-    if form.validate_on_submit() and (user := _apply_user_form(form, None, all_neighbourhoods)):
+    if user := _apply_user_form(form, None, all_neighbourhoods):
         flash(
             f"Created {user.name}. They sign in with the temporary password you set, "
             "then choose their own.",
@@ -240,7 +250,7 @@ def edit_user(user_id: int):
         form.organisation.data = user.organisation_id
         form.role.data = user.role.value
         form.neighbourhoods.data = [n.id for n in user.neighbourhoods]
-    if form.validate_on_submit() and _apply_user_form(form, user, all_neighbourhoods):
+    if _apply_user_form(form, user, all_neighbourhoods):
         flash(f"Saved {user.name}", "success")
         return redirect(url_for("admin.user", user_id=user.id))
     return render_template(

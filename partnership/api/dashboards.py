@@ -129,7 +129,7 @@ class CapacityRow(BaseModel):
     status_code: Literal["open", "limited", "waitlist", "full", "closed"]
     services: int
     places_available: int | None = Field(description="null: none of them counts places")
-    stale: int = Field(description="Capacity not updated for more than 7 days")
+    stale: int = Field(description="Capacity not posted in the last 7 days, or never posted")
 
 
 class CapacityTotal(BaseModel):

@@ -79,8 +79,11 @@ class Capacity(BaseModel):
     wait_band: WaitBandCode | None
     places_available: int | None = Field(description="null: the service is not place-limited")
     note: str
-    updated_at: datetime
-    stale: bool = Field(description="Not updated for more than 7 days")
+    updated_at: datetime | None = Field(
+        description="When someone in the partnership last posted it; null: not posted yet "
+        "(imported from another directory, or as a new service started)"
+    )
+    stale: bool = Field(description="Posted, but not for more than 7 days")
 
 
 class ResponseRecord(BaseModel):
@@ -107,6 +110,10 @@ class ServiceDocument(BaseModel):
     contact_phone: str | None
     website: str | None
     referral_instructions: str
+    takes_referrals: bool = Field(
+        description="false: nobody at its organisation can receive referrals yet, and "
+        "POST /referrals to it answers 422"
+    )
     capacity: Capacity
     record: ResponseRecord
 

@@ -57,13 +57,14 @@ def service_document(entry: DirectoryEntry) -> dict:
         contact_phone=service.contact_phone,
         website=service.website,
         referral_instructions=service.referral_instructions,
+        takes_referrals=entry.takes_referrals,
         capacity=Capacity.model_validate(
             {
                 "status": service.capacity_status.value,
                 "wait_band": service.wait_band.value if service.wait_band else None,
                 "places_available": service.places_available,
                 "note": service.capacity_note,
-                "updated_at": service.capacity_updated_at,
+                "updated_at": service.capacity_updated_at if entry.posted else None,
                 "stale": entry.stale,
             }
         ),

@@ -28,8 +28,11 @@ BAR_SPACE = 220
 WEEKLY_WIDTH = 960  # the weekly chart, across the page
 WEEKLY_LEFT = 60
 STUB = 14  # the length of the marked gap drawn for a withheld figure
-MAX_LABEL = 20
 LEGEND_ROW = 24
+# A bar's label is never cut: it wraps, in whole words, onto lines of the label column.
+# Lines are filled to the width of this many of the font's widest common characters.
+CHARACTER_WIDTH = 8.5
+LINE_HEIGHT = 17
 # The page's own typeface (app.scss): SVG text does not inherit GOV.UK's class-based fonts.
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 
@@ -46,8 +49,38 @@ def _value_words(value: Published) -> str:
     return f"{value:,}"
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1].rstrip() + "…"
+def _lines(label: str, width: float) -> list[str]:
+    """The label on as many lines as it needs to fit `width` drawing units, whole words
+    kept together; only a word longer than a line is broken, with a hyphen."""
+    most = max(2, int(width // CHARACTER_WIDTH))
+    lines: list[str] = []
+    line = ""
+    for word in label.split():
+        while len(word) > most:
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[: most - 1] + "-")
+            word = word[most - 1 :]
+        if line and len(line) + 1 + len(word) > most:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return [*lines, line] if line or not lines else lines
+
+
+def _label(label: str, right: float, middle: float) -> Markup:
+    """A label ending at `right`, its lines centred on `middle` (a baseline, for one line)."""
+    lines = _lines(label, right)
+    if len(lines) == 1:
+        return _text(label, right, middle, text_anchor="end")
+    first = middle - (len(lines) - 1) * LINE_HEIGHT / 2
+    spans = Markup("").join(
+        _tag("tspan", line, x=f"{right:.1f}", dy="0" if number == 0 else str(LINE_HEIGHT))
+        for number, line in enumerate(lines)
+    )
+    return _text(spans, right, first, text_anchor="end")
 
 
 def _tag(name: str, body: str = "", **attributes) -> Markup:
@@ -115,7 +148,7 @@ def _withheld_stub(chart_id: str, x: float, y: float, width: float, height: floa
     )
 
 
-def _text(content: str, x: float, y: float, **attributes) -> Markup:
+def _text(content: str | Markup, x: float, y: float, **attributes) -> Markup:
     return _tag("text", content, x=f"{x:.1f}", y=f"{y:.1f}", fill=INK, **attributes)
 
 
@@ -136,10 +169,15 @@ def bar_chart(
     With two series a legend names them and the second is hatched as well as coloured.
     """
     bar_height = 20
-    row_height = 10 + (bar_height + 4) * len(series)
+    bars_height = 10 + (bar_height + 4) * len(series)
+    # Each row as tall as its bars, or its label's lines if more.
+    row_heights = [
+        max(bars_height, 10 + LINE_HEIGHT * len(_lines(label, LABEL_WIDTH - 8)))
+        for label, _values in rows
+    ]
     legend = list(series) if len(series) > 1 else []
     legend_height = LEGEND_ROW * len(legend) + (6 if legend else 0)
-    height = legend_height + row_height * max(len(rows), 1) + 6
+    height = legend_height + (sum(row_heights) if rows else bars_height) + 6
     largest = max((_number(v) for _, values in rows for v in values), default=0) or 1
     parts = [
         _swatch(chart_id, number, 0, number * LEGEND_ROW)
@@ -147,11 +185,13 @@ def bar_chart(
         for number, name in enumerate(legend)
     ]
     words = []
-    for row_number, (label, values) in enumerate(rows):
-        top = legend_height + row_number * row_height + 5
-        parts.append(_text(_short(label), LABEL_WIDTH - 8, top + row_height / 2, text_anchor="end"))
+    top = legend_height + 5
+    for (label, values), row_height in zip(rows, row_heights, strict=True):
+        parts.append(_label(label, LABEL_WIDTH - 8, top + row_height / 2))
+        bars_top = top + (row_height - bars_height) / 2
+        top += row_height
         for number, value in enumerate(values):
-            y = top + number * (bar_height + 4)
+            y = bars_top + number * (bar_height + 4)
             if value == SUPPRESSED:
                 parts.append(_withheld_stub(chart_id, LABEL_WIDTH, y, STUB, bar_height))
                 end: float = LABEL_WIDTH + STUB

@@ -50,7 +50,7 @@ from partnership.models.services import service_neighbourhoods
 from partnership.referrals import daily_summary
 from partnership.referrals.overdue import bank_holidays
 from partnership.referrals.queries import overdue_clause
-from partnership.services.capacity import STALE_AFTER
+from partnership.services.capacity import unconfirmed
 
 DAY = 86400.0
 
@@ -359,7 +359,7 @@ def capacity(neighbourhood_id: int, now: datetime) -> list[Capacity]:
             Service.capacity_status,
             func.count(),
             func.sum(Service.places_available),
-            _number_of(Service.capacity_updated_at < now - STALE_AFTER),
+            _number_of(unconfirmed(now)),
         )
         .join(service_neighbourhoods, service_neighbourhoods.c.service_id == Service.id)
         .where(service_neighbourhoods.c.neighbourhood_id == neighbourhood_id)

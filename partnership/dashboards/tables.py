@@ -398,7 +398,7 @@ def capacity_table(capacity: list[Capacity]) -> Table:
             Column("status", "Capacity", TEXT),
             Column("services", "Services", PLACES),
             Column("places_available", "Places available", PLACES),
-            Column("stale", "Not updated for 7 days", PLACES),
+            Column("stale", "Not posted in the last 7 days", PLACES),
         ),
         tuple(rows),
         {

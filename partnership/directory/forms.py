@@ -1,7 +1,7 @@
 """The directory's filters: a GET form, so a search is a link that can be kept and shared.
 
-A value that cannot be used (an age of "abc", a need that does not exist) gets a message
-saying so, and the search goes on without that filter rather than failing.
+A value that cannot be used (an age of "abc", a need that does not exist) is a form error:
+the page says so, and searches nothing until it is put right.
 """
 
 from flask_wtf import FlaskForm
@@ -78,7 +78,7 @@ class DirectoryForm(FlaskForm):
         ]
 
     def filters(self) -> Filters:
-        """The filters to search with, leaving out any field that has an error."""
+        """The filters to search with, once the form is valid."""
 
         def usable(field):
             return field.data if field.data and not field.errors else None

@@ -13,10 +13,10 @@ from sqlalchemy import Float, Select, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from partnership import cache, clock, words
+from partnership import access, cache, clock, words
 from partnership.extensions import db
 from partnership.models import CapacityStatus, Referral, Service
-from partnership.services.capacity import freshness_words, is_stale, places_words
+from partnership.services.capacity import freshness_words, is_posted, is_stale, places_words
 from partnership.words import plural
 
 RECORD_PERIOD = timedelta(days=90)
@@ -210,7 +210,9 @@ class DirectoryEntry:
     service: Service
     record: ResponseRecord
     updated: str
+    posted: bool
     stale: bool
+    takes_referrals: bool
 
     @property
     def places(self) -> str:
@@ -224,13 +226,16 @@ def entries_for(services: list[Service], *, now: datetime | None = None) -> list
     the kept ones (`kept_response_records`)."""
     ids = [service.id for service in services]
     records = kept_response_records(ids, now)
+    receiving = access.receiving_organisation_ids(service.organisation_id for service in services)
     now = now or clock.now()
     return [
         DirectoryEntry(
             service=service,
             record=records[service.id],
-            updated=freshness_words(service.capacity_updated_at, now),
-            stale=is_stale(service.capacity_updated_at, now),
+            updated=freshness_words(service, now),
+            posted=is_posted(service),
+            stale=is_stale(service, now),
+            takes_referrals=service.organisation_id in receiving,
         )
         for service in services
     ]

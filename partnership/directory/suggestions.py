@@ -9,15 +9,16 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
-from partnership import clock
+from partnership import access, clock, words
 from partnership.directory.record import ResponseRecord, capacity_words, kept_response_records
 from partnership.directory.search import admits_age, covers, has_places_now, meets_need
 from partnership.extensions import db
 from partnership.models import CapacityStatus, Neighbourhood, Service, UnmetNeed
-from partnership.services.capacity import STALE_AFTER, freshness_words, is_stale
+from partnership.services.capacity import freshness_words, is_posted, is_stale, unconfirmed
 
 
 @dataclass(frozen=True)
@@ -26,18 +27,31 @@ class Suggestion:
     covers_neighbourhood: bool
     record: ResponseRecord
     reason: str
+    takes_referrals: bool = True
 
 
 def _reason(
-    service: Service, neighbourhood: Neighbourhood, covered: bool, record: ResponseRecord, now
+    service: Service,
+    neighbourhood: Neighbourhood,
+    covered: bool,
+    record: ResponseRecord,
+    receives: bool,
+    now,
 ) -> str:
     """Why the service is where it is in the list: "covers Harpurhey · 4 places · …"."""
+    if not receives:
+        why = words.no_referrals_taken(
+            service.organisation.name, current_app.config["PARTNERSHIP_NAME"]
+        )
+        return why[0].upper() + why[1:]
     parts = [
         f"covers {neighbourhood.name}" if covered else f"does not cover {neighbourhood.name}",
         capacity_words(service),
     ]
-    if is_stale(service.capacity_updated_at, now):
-        parts.append(freshness_words(service.capacity_updated_at, now))
+    if not is_posted(service):
+        parts.append(f"capacity {freshness_words(service, now)}")
+    elif is_stale(service, now):
+        parts.append(freshness_words(service, now))
     parts.append(record.replies or "no reply record yet")
     return " · ".join(parts)
 
@@ -61,8 +75,9 @@ def suggest(
 ) -> list[Suggestion]:
     """Eligible services for the need and age, best first, each with its reason in words.
 
-    Ranked by: covers the resident's neighbourhood; capacity (places now, then a waiting
-    list, then full or closed); capacity confirmed within the last week; then the
+    Ranked by: takes referrals (its organisation has someone to receive them); covers the
+    resident's neighbourhood; capacity (places now, then a waiting list, then full or
+    closed); capacity posted within the last week; then the
     response record (enough data first, quicker median reply, higher share accepted).
     Freshness counts as fresh or stale, and reply time to the hour, so that what follows
     can still decide between two services that differ only by chance. An empty list
@@ -78,13 +93,14 @@ def suggest(
     standings = db.session.execute(
         select(
             Service.id,
+            case((access.receiving_clause(Service.organisation_id), 0), else_=1),
             case((covers(neighbourhood_id), 0), else_=1),
             case(
                 (has_places_now(), 0),
                 (Service.capacity_status == CapacityStatus.WAITLIST, 1),
                 else_=2,
             ),
-            case((Service.capacity_updated_at < now - STALE_AFTER, 1), else_=0),
+            case((unconfirmed(now), 1), else_=0),
         )
         .where(*eligible)
         .order_by(Service.name, Service.id)
@@ -100,14 +116,16 @@ def suggest(
         )
     }
     suggestions = []
-    for service_id, uncovered, *_ in best:
+    for service_id, not_receiving, uncovered, *_ in best:
         service, covered = services[service_id], not uncovered
+        record = records[service_id]
         suggestions.append(
             Suggestion(
                 service=service,
                 covers_neighbourhood=covered,
-                record=records[service_id],
-                reason=_reason(service, neighbourhood, covered, records[service_id], now),
+                record=record,
+                reason=_reason(service, neighbourhood, covered, record, not not_receiving, now),
+                takes_referrals=not not_receiving,
             )
         )
     return suggestions

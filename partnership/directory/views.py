@@ -29,7 +29,8 @@ def search():
         db.session.scalars(select(NeedCategory).order_by(NeedCategory.name)),
         db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.name)),
     )
-    form.validate()
+    if not form.validate():
+        return _with_errors(form)
     filters = form.filters()
     results = find_services(filters, request.args.get("page", 1, type=int))
     suggestions = None
@@ -56,6 +57,30 @@ def search():
         context["filter_form"] = _filter_form(form)
         response = make_response(render_template("views/directory/search.html", **context))
     # Same URL, two bodies: caches must keep them apart.
+    response.vary.add("HX-Request")
+    response.vary.add("HX-Target")
+    return response
+
+
+def _with_errors(form: DirectoryForm):
+    """A filter that cannot be used is a form error, and nothing is searched until it is
+    put right: a search that quietly left it out would show services that do not fit.
+
+    The whole page comes back, error summary first. htmx, which asked for the results
+    alone, is told to put the page's main content in place of its own instead, so the
+    summary and the field's message both show (and the summary takes focus).
+    """
+    context = {"form": form, "results_id": RESULTS_ID}
+    context["filter_form"] = _filter_form(form)
+    response = make_response(render_template("views/directory/search.html", **context))
+    if htmx:
+        response.headers.update(
+            {
+                "HX-Retarget": "#main-content",
+                "HX-Reswap": "outerHTML",
+                "HX-Reselect": "#main-content",
+            }
+        )
     response.vary.add("HX-Request")
     response.vary.add("HX-Target")
     return response

@@ -7,8 +7,9 @@ import { FilterToggleButton, initAll as initMoj } from "./moj-frontend.min.js";
 initGovUk();
 initMoj();
 // MOJ's initAll() leaves the filter out: start it, so that on small screens the filter
-// panel folds behind a "Show filter" button instead of covering the page.
-createAll(FilterToggleButton);
+// panel folds behind a "Show filter" button instead of covering the page. It starts
+// hidden by default even on a desktop, where it has room beside the results: not here.
+createAll(FilterToggleButton, { startHidden: false });
 
 // The live stream (htmx's SSE extension on <body>) says when it connects and drops; the
 // status element announces changes politely to screen readers.
@@ -46,5 +47,20 @@ document.body.addEventListener("htmx:sseOpen", (event) => {
   source.partnershipResumes = true;
   for (const name of GENERAL_EVENTS) {
     source.addEventListener(name, (message) => rememberPosition(message.lastEventId));
+  }
+});
+
+// Content htmx puts in place arrived after initAll(): start its GOV.UK components. An error
+// summary takes focus as it starts; otherwise the result of a post (marked data-app-focus
+// by the server) takes it, so that keyboard and screen reader users land on what changed.
+document.body.addEventListener("htmx:afterSettle", (event) => {
+  const swapped = event.target;
+  initGovUk(swapped);
+  const result = swapped.matches("[data-app-focus]")
+    ? swapped
+    : swapped.querySelector("[data-app-focus]");
+  if (result && !swapped.querySelector(".govuk-error-summary")) {
+    result.removeAttribute("data-app-focus");
+    result.focus();
   }
 });

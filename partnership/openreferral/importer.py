@@ -17,6 +17,8 @@ The rules, in the order a service meets them:
   email address without an @, an overlong phone number) are left out and counted.
 - Capacity is the coordinators' to keep: a new service starts from the feed's capacity
   extension or its status; afterwards the feed only closes a service it says has stopped.
+  Either way no person posted it, so the directory says its capacity is not posted yet
+  (partnership/services/capacity.py `is_posted`) until a coordinator does.
 - Each service is written in a transaction of its own: one that breaks a rule is skipped
   with the reason, never half-written.
 """

@@ -39,6 +39,7 @@ from partnership.openreferral.taxonomy import (
     need_term_id,
     sector_term,
 )
+from partnership.services.capacity import is_posted
 
 HSDS_VERSION = "3.0"
 PROFILE = "https://github.com/OpenReferralUK/uk-profile"
@@ -304,5 +305,6 @@ def capacity_document(service: Service) -> dict:
         "status": service.capacity_status.value,
         "places_available": service.places_available,
         "wait_band": service.wait_band.value if service.wait_band else None,
-        "updated": _timestamp(service.capacity_updated_at),
+        # Null until someone in the partnership posts it (an import's is not a post).
+        "updated": _timestamp(service.capacity_updated_at) if is_posted(service) else None,
     }

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import cast
 from uuid import uuid4
 
+from flask import current_app
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -122,6 +123,10 @@ class Incomplete(Refused):
 
 class KeyReused(Refused):
     """The idempotency key already sent a different referral (HTTP 422)."""
+
+
+class NotReceiving(Refused):
+    """The service is closed, or nobody at its organisation can receive referrals (HTTP 422)."""
 
 
 def sides(user: User, referral: Referral) -> frozenset[Side]:
@@ -466,6 +471,21 @@ def open_referral_for(resident_id: int, service_id: int) -> Referral | None:
     )
 
 
+def why_not_send_to(service: Service) -> str | None:
+    """Why no referral may go to the service now, in words; None when one may.
+
+    `send` refuses with this, and the pages that offer a choice of service check it first,
+    so the person choosing hears why before they reach "Send".
+    """
+    if service.capacity_status is CapacityStatus.CLOSED:
+        return f"{service.name} is closed to referrals"
+    if not access.receives_referrals(service.organisation_id):
+        organisation = service.organisation.name
+        why = words.no_referrals_taken(organisation, current_app.config["PARTNERSHIP_NAME"])
+        return f"{service.name} {why}. Contact the service directly, or choose another service"
+    return None
+
+
 @dataclass
 class Sending:
     """What a send is asked to send: the same again is a retry of the same request."""
@@ -527,7 +547,8 @@ def send(
     A repeated submission (same user, same idempotency key) returns the first referral
     instead of making a second. A second open referral of the resident to the same
     service is refused with `AlreadyOpen`, also when an identical submission wins a race:
-    the unique indexes decide, and only this insert's savepoint is rolled back.
+    the unique indexes decide, and only this insert's savepoint is rolled back. A service
+    that cannot take it (`why_not_send_to`) is refused with `NotReceiving`.
     """
     if not sides_possible(user):
         raise NotAllowed("Only caseworkers and coordinators make referrals")
@@ -536,8 +557,8 @@ def send(
     ).fingerprint()
     if existing := _replayed(user, idempotency_key, request):
         return existing, False
-    if service.capacity_status is CapacityStatus.CLOSED:
-        raise Refused(f"{service.name} is closed to referrals")
+    if why_not := why_not_send_to(service):
+        raise NotReceiving(why_not)
     if existing := open_referral_for(resident.id, service.id):
         # A retry of this same request may have committed since the look above.
         if replayed := _replayed(user, idempotency_key, request):

@@ -511,8 +511,12 @@ def service():
             draft.discard(current_user)
             db.session.commit()
             return redirect(_url("unmet_need", unmet_need_id=unmet.id))
-        draft.choose_service(answers, db.session.get(Service, int(form.service.data)))
-        return _onward(answers, "service")
+        chosen_service = db.session.get(Service, int(form.service.data))
+        if why_not := lifecycle.why_not_send_to(chosen_service):
+            form.service.errors.append(why_not)
+        else:
+            draft.choose_service(answers, chosen_service)
+            return _onward(answers, "service")
     need = db.session.get(NeedCategory, answers["need_id"])
     return _question("make-service.html", "service", form, suggestions=suggestions, need=need)
 

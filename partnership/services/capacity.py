@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, literal, or_, update
+from sqlalchemy import ColumnElement, and_, case, literal, or_, update
 
 from partnership import clock, words
 from partnership.extensions import db
@@ -26,14 +26,38 @@ PLACES_STATUSES = (CapacityStatus.OPEN, CapacityStatus.LIMITED)
 STALE_AFTER = timedelta(days=7)
 
 
-def freshness_words(updated_at: datetime, now: datetime) -> str:
-    """How long ago, as people say it: "updated just now", "updated 2 hours ago"."""
-    return f"updated {time_since(updated_at, now)}"
+def is_posted(service: Service) -> bool:
+    """Whether a person in the partnership has posted the service's capacity.
+
+    Capacity read from an imported directory feed, or the open-and-unlimited a new service
+    starts with, is a guess nobody has vouched for: only a post by someone counts.
+    """
+    return service.capacity_updated_by_id is not None
 
 
-def is_stale(updated_at: datetime, now: datetime) -> bool:
-    """Capacity nobody has confirmed for a week is the commonest reason referrals bounce."""
-    return now - updated_at > STALE_AFTER
+def freshness_words(service: Service, now: datetime) -> str:
+    """How long ago, as people say it: "updated just now", "updated 2 hours ago", or
+    "not posted yet" when nobody has posted it."""
+    if not is_posted(service):
+        return words.CAPACITY_NOT_POSTED
+    return f"updated {time_since(service.capacity_updated_at, now)}"
+
+
+def is_stale(service: Service, now: datetime) -> bool:
+    """Posted capacity nobody has confirmed for a week: the commonest reason referrals bounce.
+
+    Capacity never posted is not stale but unknown: `is_posted` says so.
+    """
+    return is_posted(service) and now - service.capacity_updated_at > STALE_AFTER
+
+
+def unconfirmed(now: datetime) -> ColumnElement[bool]:
+    """The services whose capacity nobody has posted in the last week, or ever, as a
+    WHERE clause: they rank below confirmed ones and count on the dashboards."""
+    return or_(
+        Service.capacity_updated_by_id.is_(None),
+        Service.capacity_updated_at < now - STALE_AFTER,
+    )
 
 
 class CapacityError(ValueError):
@@ -137,11 +161,14 @@ def post_capacity(
     note: str = "",
     *,
     at: datetime | None = None,
+    starting: bool = False,
 ) -> CapacityUpdate:
     """Set the service's capacity, append it to its history and raise the live event.
 
     All three writes go into the caller's transaction, which commits them together (the
     event row is the outbox of DESIGN section 5). `at` backdates a post, for the demo.
+    A post without a `user` (an import), or the state a new service is `starting` in, goes
+    into the history but leaves the capacity not posted yet (`is_posted`).
     Raises CapacityError, having written nothing, when the post breaks a rule.
     """
     capacity = check_capacity(status, places, wait_band, note)
@@ -151,7 +178,7 @@ def post_capacity(
     service.wait_band = capacity.wait_band
     service.capacity_note = capacity.note
     service.capacity_updated_at = at
-    service.capacity_updated_by = user
+    service.capacity_updated_by = None if starting else user
     posted = CapacityUpdate(
         service=service,
         status=capacity.status,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from partnership import clock
-from partnership.access import may_manage_service, requires_role
+from partnership.access import may_manage_service, receives_referrals, requires_role
 from partnership.extensions import db, htmx
 from partnership.forms import ConfirmForm, came_from, local_path
 from partnership.models import (
@@ -25,6 +25,7 @@ from partnership.services.capacity import (
     capacity_words,
     close_service,
     freshness_words,
+    is_posted,
     is_stale,
     places_words,
     post_capacity,
@@ -54,6 +55,7 @@ class CapacitySummary:
     places: str
     updated: str
     updated_by: str | None
+    posted: bool
     stale: bool
 
 
@@ -63,9 +65,10 @@ def capacity_summary(service: Service) -> CapacitySummary:
     places = places_words(service.places_available)
     return CapacitySummary(
         places=places[0].upper() + places[1:],
-        updated=freshness_words(service.capacity_updated_at, now),
+        updated=freshness_words(service, now),
         updated_by=service.capacity_updated_by.name if service.capacity_updated_by else None,
-        stale=is_stale(service.capacity_updated_at, now),
+        posted=is_posted(service),
+        stale=is_stale(service, now),
     )
 
 
@@ -141,6 +144,7 @@ def service(service_id: int):
         this_page=url_for("services.service", service_id=service.id, back=back),
         form=CapacityForm(formdata=None).fill_from(service) if manages else None,
         status_hints=STATUS_HINTS,
+        takes_referrals=receives_referrals(service.organisation_id),
     )
 
 
@@ -265,8 +269,11 @@ def new_service():
         service = Service(organisation_id=current_user.organisation_id)
         _apply_service_form(form, service)
         db.session.add(service)
-        # A new service starts open and not limited by places, and its history says so.
-        post_capacity(service, current_user, CapacityStatus.OPEN, None, None, "Service added")
+        # A new service starts open and not limited by places, and its history says so; its
+        # capacity reads "not posted yet" until a coordinator posts it.
+        post_capacity(
+            service, current_user, CapacityStatus.OPEN, None, None, "Service added", starting=True
+        )
         db.session.commit()
         flash(f"Added {service.name}. Post its capacity below to keep it current.", "success")
         return redirect(url_for("services.service", service_id=service.id))

@@ -3,13 +3,21 @@
 import re
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from partnership.auth.passwords import verify_password
 from partnership.auth.tokens import create_token, token_for_call
 from partnership.extensions import db
 from partnership.models import AccountAction, AccountEvent, Role, TokenScope, User
-from tests.admin.conftest import TEMPORARY_PASSWORD, assert_refused, count, find, reload
+from tests.admin.conftest import (
+    TEMPORARY_PASSWORD,
+    assert_refused,
+    count,
+    error_summary,
+    find,
+    reload,
+)
 
 WRONG = "Enter a correct email address and password"
 
@@ -356,3 +364,40 @@ def test_deactivating_and_resetting_are_in_the_account_history(structure, admin_
     page = admin_client.get(f"/admin/users/{casey.id}").get_data(as_text=True)
     for words in ("Deactivated", "Reactivated", "Temporary password set"):
         assert words in page
+
+
+def test_every_error_shows_at_once_not_a_few_at_a_time(structure, admin_client):
+    """The rules that need the database (organisation, email in use, a lead's
+    neighbourhoods) are checked with the form's own, not only once those pass."""
+    form = {
+        "name": "",
+        "email": "caseworker@example.org",  # in use
+        "organisation": 0,
+        "role": "lead",
+        "password": "",
+    }
+    response = admin_client.post_form("/admin/users/new", form)
+    summary = error_summary(response)
+    for message in (
+        "Enter the user's full name",
+        "There is already a user with this email address",
+        "Select the user's organisation",
+        "Select at least one neighbourhood for a lead",
+        "Enter a temporary password",
+    ):
+        assert str(escape(message)) in summary, message
+    assert count(User) == 6
+
+
+def test_every_error_shows_at_once_when_changing_a_user(structure, admin_client):
+    casey = find(User, email="caseworker@example.org")
+    form = details(casey, name="", email="lead@example.org", organisation=0, role="lead")
+    summary = error_summary(admin_client.post_form(f"/admin/users/{casey.id}/edit", form))
+    for message in (
+        "Enter the user's full name",
+        "There is already a user with this email address",
+        "Select the user's organisation",
+        "Select at least one neighbourhood for a lead",
+    ):
+        assert str(escape(message)) in summary, message
+    assert reload(User, casey.id).role is Role.CASEWORKER

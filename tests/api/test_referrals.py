@@ -138,6 +138,36 @@ def test_values_of_the_wrong_json_type_are_refused_not_converted(
     assert _count(Referral) == 0
 
 
+@pytest.mark.parametrize("nobody_by", ["deactivating", "leaving only a lead"])
+def test_a_service_nobody_can_receive_referrals_for_is_422_with_the_reason(
+    caseworker_api, partnership, resident, pantry_service, nobody_by
+):
+    """The pantry's only caseworker or coordinator is its coordinator: without them its
+    inbox has no reader, and a referral would wait there unseen."""
+    coordinator = partnership.users[Role.COORDINATOR]
+    if nobody_by == "deactivating":
+        coordinator.active = False
+    else:
+        coordinator.role = Role.LEAD
+    db.session.commit()
+    problem = _problem(
+        caseworker_api.post("/referrals", json=_new_referral(resident, pantry_service)), 422
+    )
+    [error] = problem["errors"]
+    assert error["field"] == "service_id"
+    assert (
+        error["message"]
+        == problem["detail"]
+        == (
+            "Food parcels takes no referrals through North Valley Partnership: nobody at "
+            "Southside Pantry can receive them yet. Contact the service directly, or choose "
+            "another service"
+        )
+    )
+    assert _count(Referral) == 0
+    assert _count(Event) == 0
+
+
 def test_a_resident_the_caller_may_not_see_is_refused_without_saying_if_they_exist(
     api_as, partnership, resident, pantry_service
 ):

@@ -221,3 +221,20 @@ def test_rule_errors_name_the_api_field(coordinator_api, directory):
 
 def test_unknown_query_parameters_are_ignored(caseworker_api, directory):
     assert caseworker_api.get("/services", query_string={"_": "123"}).status_code == 200
+
+
+def test_a_service_says_whether_it_takes_referrals_and_whether_its_capacity_was_posted(
+    caseworker_api, coordinator_api, directory, partnership
+):
+    pantry = directory["pantry"]
+    body = caseworker_api.get(f"/services/{pantry.id}").get_json()
+    # Made as an import makes it: capacity set, but by nobody.
+    assert body["capacity"]["updated_at"] is None
+    assert body["takes_referrals"] is True
+
+    coordinator_api.put(f"/services/{pantry.id}/capacity", json={"status": "open"})
+    assert caseworker_api.get(f"/services/{pantry.id}").get_json()["capacity"]["updated_at"]
+
+    partnership.users[Role.COORDINATOR].active = False
+    db.session.commit()
+    assert caseworker_api.get(f"/services/{pantry.id}").get_json()["takes_referrals"] is False

@@ -211,6 +211,8 @@ def build_northside(partnership):
     }
     for service in services.values():
         service.neighbourhoods = [partnership.north]
+        # Each posted by someone; only the link worker's post is over a week old.
+        service.capacity_updated_by = partnership.users[Role.COORDINATOR]
     services["parcels"].neighbourhoods = [partnership.north, partnership.south]
     make_referrals(partnership, NORTHSIDE + ELSEWHERE, services, needs)
     for days_ago, need in NO_SERVICE:

@@ -4,7 +4,13 @@ drawn as a marked gap, and text escaped."""
 import re
 from datetime import date, timedelta
 
-from partnership.dashboards.charts import STUB, bar_chart, weekly_chart
+from partnership.dashboards.charts import (
+    CHARACTER_WIDTH,
+    LABEL_WIDTH,
+    STUB,
+    bar_chart,
+    weekly_chart,
+)
 
 
 def _bars(svg: str) -> list[float]:
@@ -69,3 +75,25 @@ def test_the_weekly_chart_has_a_panel_for_each_figure_and_a_key_to_the_gaps():
     assert ">Marked gap: &lt;5, withheld</text>" in svg
     assert svg.count(">&lt;5</text>") == 1
     assert ">4 Jan</text>" in svg
+
+
+def test_a_long_label_wraps_onto_lines_in_whole_words_and_is_never_cut():
+    """It was cut to 20 characters and then clipped on the left: "oluntary and commu…"."""
+    label = "Voluntary, community and social enterprise"
+    svg = bar_chart("c", "t", "s", [(label, [12]), ("Food", [3])])
+    assert "…" not in svg
+    spans = re.findall(r"<tspan [^>]*>([^<]*)</tspan>", svg)
+    assert " ".join(spans) == label
+    assert len(spans) > 1
+    assert all(len(line) * CHARACTER_WIDTH <= LABEL_WIDTH - 8 for line in spans)
+    # Its row grows to hold the lines: the next row starts below them.
+    food = float(re.search(r'<text x="[\d.]+" y="([\d.]+)" [^>]*>Food</text>', svg).group(1))
+    last = float(re.findall(r'<text x="[\d.]+" y="([\d.]+)"[^>]*><tspan', svg)[0])
+    assert food > last + (len(spans) - 1) * 17
+
+
+def test_a_word_too_long_for_a_line_is_broken_with_a_hyphen_not_cut():
+    word = "Supercalifragilisticexpialidocious"
+    svg = bar_chart("c", "t", "s", [(word, [1])])
+    spans = re.findall(r"<tspan [^>]*>([^<]*)</tspan>", svg)
+    assert "".join(span.removesuffix("-") for span in spans) == word

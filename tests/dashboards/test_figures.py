@@ -108,6 +108,17 @@ def test_capacity_now(northside):
     assert capacity[CapacityStatus.CLOSED].services == 1
 
 
+def test_capacity_nobody_has_posted_counts_as_stale(northside):
+    """Imported just now, say: nobody vouches for it, so it is no more current than old."""
+    northside.services["housing"].capacity_updated_by = None
+    db.session.commit()
+    capacity = {
+        row.status: row for row in dashboard_figures(northside.north, last_weeks(4)).capacity
+    }
+    assert capacity[CapacityStatus.WAITLIST].stale == 1
+    assert capacity[CapacityStatus.OPEN].stale == 0
+
+
 def test_a_period_between_two_dates(northside):
     # Days 45 to 21 ago inclusive: four weeks, the last one four days long.
     period = Period(clock.today() - timedelta(days=45), clock.today() - timedelta(days=21))

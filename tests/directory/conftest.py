@@ -41,10 +41,12 @@ def directory(partnership):
 
 @pytest.fixture
 def make_service(directory):
-    """make_service("Name", **fields): by default an open food service in Northside."""
+    """make_service("Name", **fields): by default an open food service in Northside, its
+    capacity posted just now by the pantry's coordinator."""
 
     def make(name, **fields):
         fields.setdefault("organisation", directory.pantry)
+        fields.setdefault("capacity_updated_by", directory.users[Role.COORDINATOR])
         fields.setdefault("needs", [directory.food])
         fields.setdefault("neighbourhoods", [directory.north])
         fields.setdefault("capacity_status", CapacityStatus.OPEN)

@@ -12,7 +12,7 @@ from partnership.directory.record import (
     response_records,
 )
 from partnership.extensions import db
-from partnership.models import CapacityStatus, ReferralStatus, WaitBand
+from partnership.models import CapacityStatus, ReferralStatus, Role, WaitBand
 from tests.directory.conftest import new_referral, result_entry
 
 HOURS = [timedelta(hours=hours) for hours in (1, 2, 30, 40, 50)]
@@ -178,6 +178,42 @@ def test_the_page_shows_freshness_and_flags_stale_capacity(
     long_ago = result_entry(response, "Long Ago")
     assert "Capacity updated 8 days ago" in long_ago
     assert ">Stale<" in long_ago
+
+
+def test_capacity_nobody_has_posted_reads_not_posted_yet_not_updated_just_now(
+    caseworker_client, directory, make_service
+):
+    """As an import leaves a service: its capacity set just now, but by no one."""
+    make_service("Imported", capacity_updated_by=None)
+    make_service(
+        "Imported Long Ago",
+        capacity_updated_by=None,
+        capacity_updated_at=clock.now() - timedelta(days=30),
+    )
+
+    response = caseworker_client.get("/directory")
+
+    for name in ("Imported", "Imported Long Ago"):
+        entry = result_entry(response, name)
+        assert "Capacity not posted yet</p>" in entry
+        assert "updated" not in entry
+
+
+def test_a_service_nobody_can_receive_referrals_for_says_so(
+    caseworker_client, directory, make_service
+):
+    make_service("Food parcels")
+    make_service("Surgery pantry", organisation=directory.surgery)
+    directory.users[Role.COORDINATOR].active = False  # the pantry's only one
+    db.session.commit()
+
+    response = caseworker_client.get("/directory")
+
+    assert (
+        "Takes no referrals through North Valley Partnership: nobody at Southside Pantry can "
+        "receive them yet. Contact the service directly."
+    ) in result_entry(response, "Food parcels")
+    assert "Takes no referrals" not in result_entry(response, "Surgery pantry")
 
 
 def test_each_result_shows_who_runs_it_its_capacity_and_places(

@@ -72,6 +72,39 @@ def test_each_suggestion_gives_its_reason_in_words(directory, make_service, make
     }
 
 
+def test_services_nobody_can_receive_referrals_for_come_last_and_say_why(directory, make_service):
+    make_service("A Pantry, nobody to receive", places_available=9)
+    make_service(
+        "B Surgery, full", organisation=directory.surgery, capacity_status=CapacityStatus.FULL
+    )
+    make_service("C Never posted", organisation=directory.surgery, capacity_updated_by=None)
+    directory.users[Role.COORDINATOR].active = False
+    db.session.commit()
+
+    found = suggest(directory.food.id, directory.north.id, 70)
+
+    assert [s.service.name for s in found] == [
+        "C Never posted",
+        "B Surgery, full",
+        "A Pantry, nobody to receive",
+    ]
+    reasons = {s.service.name: s.reason for s in found}
+    assert reasons["A Pantry, nobody to receive"] == (
+        "Takes no referrals through North Valley Partnership: nobody at Southside Pantry can "
+        "receive them yet"
+    )
+    assert reasons["C Never posted"] == (
+        "covers Northside · open · capacity not posted yet · no reply record yet"
+    )
+    assert [s.takes_referrals for s in found] == [True, True, False]
+
+
+def test_capacity_posted_this_week_ranks_above_capacity_nobody_posted(directory, make_service):
+    make_service("A Never posted", capacity_updated_by=None)
+    make_service("B Posted")
+    assert suggested(directory) == ["B Posted", "A Never posted"]
+
+
 def test_only_services_for_the_need_that_admit_the_age_are_suggested(directory, make_service):
     make_service("Lunch Club for Over 60s", min_age=60)
     make_service("Youth Food Club", max_age=18)
@@ -152,11 +185,14 @@ def test_no_suggestions_without_all_of_need_neighbourhood_and_age(
         f"need={food}&neighbourhood={north}",
         f"need={food}&age=70",
         f"neighbourhood={north}&age=70",
-        f"need={food}&neighbourhood={north}&age=abc",
     ):
         page = page_text(caseworker_client.get(f"/directory?{query}"))
         assert "Suggested for this resident" not in page, query
         assert ">Food Bank</a>" in page, query
+    # An age that is not one is an error to put right: neither suggestions nor results.
+    page = page_text(caseworker_client.get(f"/directory?need={food}&neighbourhood={north}&age=x"))
+    assert "Suggested for this resident" not in page
+    assert ">Food Bank</a>" not in page
 
 
 def test_the_page_says_clearly_when_no_service_meets_the_need(

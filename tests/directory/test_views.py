@@ -114,9 +114,10 @@ def test_the_page_has_no_inline_script_or_style_of_ours(caseworker_client, direc
         ("words=" + "x" * 201, "Enter 200 characters or fewer"),
     ],
 )
-def test_a_value_that_cannot_be_used_is_explained_and_left_out_of_the_search(
+def test_a_value_that_cannot_be_used_is_a_form_error_and_nothing_is_searched(
     caseworker_client, directory, make_service, query, message
 ):
+    """Not left out with a note: results that ignored the age would not fit the resident."""
     make_service("Youth Food Club", max_age=18)
 
     response = caseworker_client.get(f"/directory?{query}")
@@ -125,20 +126,31 @@ def test_a_value_that_cannot_be_used_is_explained_and_left_out_of_the_search(
     assert "<title>Error: Find a service" in page
     summary = re.search(r'<div class="govuk-error-summary".*?</ul>', page, re.DOTALL).group(0)
     assert message in summary
-    assert result_names(response) == ["Youth Food Club"]
+    field = re.search(r'<p id="(\w+)-error" class="govuk-error-message">', page)
+    assert field, "the field itself says what is wrong"
+    assert f'href="#{field.group(1)}"' in summary
+    assert result_names(response) == []
+    assert "left out of the search" not in page
 
 
-def test_with_htmx_a_value_that_cannot_be_used_is_explained_in_the_results(
+def test_with_htmx_a_value_that_cannot_be_used_brings_the_whole_page_with_its_errors(
     caseworker_client, directory, make_service
 ):
+    """htmx asked for the results alone; it is told to swap the main content instead, so
+    the error summary (which takes focus) and the field's message both show."""
     make_service("Youth Food Club", max_age=18)
 
     response = caseworker_client.get("/directory?age=old", headers=HTMX)
 
     page = page_text(response)
-    assert "These filters were left out of the search" in page
+    assert response.headers["HX-Retarget"] == "#main-content"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    assert response.headers["HX-Reselect"] == "#main-content"
+    assert '<main class="govuk-main-wrapper" id="main-content">' in page
+    assert 'class="govuk-error-summary"' in page
+    assert '<p id="age-error" class="govuk-error-message">' in page
     assert "Enter the resident&#39;s age as a whole number, like 70" in page
-    assert result_names(response) == ["Youth Food Club"]
+    assert result_names(response) == []
 
 
 @pytest.mark.parametrize(

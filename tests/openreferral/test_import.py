@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from partnership import clock
 from partnership.extensions import db
 from partnership.models import (
     CapacityStatus,
@@ -14,13 +15,16 @@ from partnership.models import (
     Event,
     Neighbourhood,
     Organisation,
+    Role,
     Sector,
     Service,
+    User,
 )
 from partnership.openreferral import importer
 from partnership.openreferral.importer import FeedError, import_services, read_feed
 from partnership.openreferral.taxonomy import MappingError, load_mapping
 from partnership.reference import NEEDS, seed_reference_data
+from partnership.services.capacity import freshness_words, post_capacity
 from tests.conftest import empty_database
 from tests.openreferral.conftest import standard_file
 
@@ -239,6 +243,31 @@ def test_a_new_service_takes_capacity_from_the_extension_if_it_keeps_the_rules(
         "Service 4": (CapacityStatus.OPEN, None),
     }
     assert count(CapacityUpdate) == 4
+
+
+def test_imported_capacity_is_not_posted_until_someone_posts_it(app, places, tmp_path):
+    """The feed's capacity is a guess: the directory says nobody has posted it, not that it
+    was updated just now, and a feed that closes a service leaves it so again."""
+    run_import(app, tmp_path, [feed_service(1, partnership_capacity={"status": "open"})])
+    service = service_named("Service 1")
+    assert freshness_words(service, clock.now()) == "not posted yet"
+
+    coordinator = User(
+        email="coordinator@example.org",
+        name="Cora Ordinator",
+        organisation=service.organisation,
+        role=Role.COORDINATOR,
+        password_hash="-",
+    )
+    post_capacity(service, coordinator, "limited", 2)
+    db.session.commit()
+    assert freshness_words(service, clock.now()) == "updated just now"
+
+    run_import(app, tmp_path, [feed_service(1, status="defunct")])
+    db.session.expire_all()
+    service = service_named("Service 1")
+    assert service.capacity_status is CapacityStatus.CLOSED
+    assert freshness_words(service, clock.now()) == "not posted yet"
 
 
 def test_skips_say_why_and_write_nothing(app, needs, tmp_path):

@@ -490,6 +490,46 @@ def test_a_service_that_closed_meanwhile_is_refused_clearly(world, journey):
     assert count(Referral) == 0
 
 
+NOBODY_AT_PANTRY = (
+    "Food parcels takes no referrals through North Valley Partnership: nobody at Southside "
+    "Pantry can receive them yet. Contact the service directly, or choose another service"
+)
+
+
+def test_a_service_nobody_can_receive_referrals_for_says_so_and_is_a_form_error(world, journey):
+    world.p.users[Role.COORDINATOR].active = False
+    db.session.commit()
+    journey.choose(world.ann)
+    journey.need(world.food)
+    page = text(journey.get("/service"))
+    assert (
+        "Food parcels, Southside Pantry Takes no referrals through North Valley Partnership: "
+        "nobody at Southside Pantry can receive them yet"
+    ) in page
+
+    response = journey.post("/service", {"service": world.parcels.id})
+
+    assert response.status_code == 200
+    assert "<title>Error:" in response.get_data(as_text=True)
+    assert text(response).count(NOBODY_AT_PANTRY) == 2  # in the summary and by the field
+    assert "service_id" not in draft_of(journey.client).answers
+
+
+def test_a_service_whose_people_left_meanwhile_is_refused_at_send_with_the_reason(world, journey):
+    journey.to_check(world.ann, world.food, world.parcels)
+    key = journey.check_key()
+    world.p.users[Role.COORDINATOR].active = False
+    db.session.commit()
+    response = journey.send(key)
+    assert NOBODY_AT_PANTRY in text(response)
+    summary = re.search(
+        r'<div class="govuk-error-summary".*?</ul>', response.get_data(as_text=True), re.S
+    ).group(0)
+    assert 'href="/referrals/new/service?change=1"' in summary
+    assert count(Referral) == 0
+    assert count(Event) == 0
+
+
 def test_no_suitable_service_records_unmet_need_and_sends_nothing(world, journey):
     journey.choose(world.ann)
     journey.answer("/need", {"need": world.housing.id}, "/service")

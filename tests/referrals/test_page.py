@@ -657,6 +657,22 @@ def test_forward_to_a_service_already_referred_to_links_to_that_referral(
     assert count(Referral) == 2
 
 
+def test_forward_to_a_service_nobody_can_receive_referrals_for_is_a_form_error(
+    partnership, as_role, declined
+):
+    referral, other = declined
+    partnership.outsider.active = False  # the council's only caseworker
+    db.session.commit()
+    client = as_role(Role.CASEWORKER)
+    response = client.post_form(url(referral, "forward"), {"service": str(other.id)})
+    assert response.status_code == 200
+    assert (
+        "Council Larder takes no referrals through North Valley Partnership: nobody at "
+        "Borough Council can receive them yet"
+    ) in error_summary(text(response))
+    assert count(Referral) == 1
+
+
 def test_forward_without_a_service_asks_for_one(partnership, as_role, declined):
     referral, _ = declined
     response = as_role(Role.CASEWORKER).post_form(url(referral, "forward"), {})

@@ -4,6 +4,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from partnership import clock
 from partnership.extensions import db
@@ -14,6 +15,7 @@ from partnership.services.capacity import (
     check_capacity,
     close_service,
     freshness_words,
+    is_posted,
     is_stale,
     post_capacity,
     take_place,
@@ -297,10 +299,44 @@ def test_sixteen_people_racing_for_ten_places_book_exactly_ten(app, services):
 )
 def test_freshness_in_words(ago, words):
     now = clock.now()
-    assert freshness_words(now - ago, now) == words
+    assert freshness_words(_posted(now - ago), now) == words
+
+
+def _posted(at, by: int | None = 1) -> Service:
+    return Service(capacity_updated_at=at, capacity_updated_by_id=by)
 
 
 def test_capacity_is_stale_after_7_days():
     now = clock.now()
-    assert not is_stale(now - timedelta(days=7), now)
-    assert is_stale(now - timedelta(days=7, minutes=1), now)
+    assert not is_stale(_posted(now - timedelta(days=7)), now)
+    assert is_stale(_posted(now - timedelta(days=7, minutes=1)), now)
+
+
+def test_capacity_nobody_posted_is_not_posted_yet_however_recent():
+    """An import or a new service sets the capacity, but no person has vouched for it."""
+    now = clock.now()
+    for at in (now, now - timedelta(days=30)):
+        never = _posted(at, by=None)
+        assert not is_posted(never)
+        assert freshness_words(never, now) == "not posted yet"
+        # Not stale, which says a post has aged: unknown, which the pages say instead.
+        assert not is_stale(never, now)
+
+
+def test_a_post_without_a_person_or_as_a_service_starts_leaves_it_not_posted(services):
+    parcels, coordinator = services.parcels, services.users[Role.COORDINATOR]
+    post_capacity(parcels, coordinator, "open", 3, None, "")
+    assert is_posted(parcels)
+
+    post_capacity(parcels, None, "closed", 0, None, "Imported")
+    assert not is_posted(parcels)
+
+    post_capacity(parcels, coordinator, "open", None, None, "Service added", starting=True)
+    assert not is_posted(parcels)
+    # The history still says who added it.
+    assert (
+        db.session.scalars(
+            select(CapacityUpdate.posted_by_id).order_by(CapacityUpdate.id.desc())
+        ).first()
+        == coordinator.id
+    )

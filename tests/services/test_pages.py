@@ -183,6 +183,38 @@ def test_bad_capacity_with_htmx_comes_back_in_place_with_the_error(
     assert error, fragment
     assert str(escape(message)) in error.group(1)
     assert written(services.parcels) == (0, 0)
+    # An error summary lists it, linking to the field: focus goes there (app.mjs).
+    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', fragment, re.DOTALL)
+    assert summary, fragment
+    assert f'href="#{field}-{services.parcels.id}"' in summary.group(0)
+    assert "There is a problem with the capacity for Food parcels" in summary.group(0)
+
+
+def test_capacity_posted_with_htmx_comes_back_marked_to_take_focus(services, coordinator_client):
+    for partial in ("row", "summary"):
+        url = f"/services/{services.parcels.id}/capacity?next=/&partial={partial}"
+        data = {"status": "limited", "places": "3"}
+        fragment = coordinator_client.post_form(url, data, form_page="/", headers=HTMX).get_data(
+            as_text=True
+        )
+        status = re.search(r"<p [^>]*role=\"status\"[^>]*>Posted: Limited, 3 places</p>", fragment)
+        assert status, fragment
+        assert 'tabindex="-1" data-app-focus' in status.group(0)
+        assert "govuk-error-summary" not in fragment
+
+
+def test_bad_capacity_on_the_service_page_with_htmx_has_an_error_summary(
+    services, coordinator_client
+):
+    url = f"/services/{services.parcels.id}/capacity?partial=summary"
+    page = f"/services/{services.parcels.id}"
+    response = coordinator_client.post_form(
+        url, {"status": "open", "places": "lots"}, form_page=page, headers=HTMX
+    )
+    fragment = response.get_data(as_text=True)
+    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', fragment, re.DOTALL)
+    assert summary, fragment
+    assert 'href="#places"' in summary.group(0)
 
 
 def test_a_wait_left_over_in_the_form_does_not_stop_a_service_opening(services, coordinator_client):
@@ -321,10 +353,19 @@ def test_capacity_nobody_has_confirmed_for_a_week_is_flagged(services, caseworke
     from partnership import clock
 
     services.parcels.capacity_updated_at = clock.now() - timedelta(days=8)
+    services.parcels.capacity_updated_by = services.users[Role.COORDINATOR]
     db.session.commit()
     page = text(caseworker_client.get(f"/services/{services.parcels.id}"))
-    assert "Updated 8 days ago" in page
+    assert "Updated 8 days ago by Cora Ordinator" in page
     assert "Nobody has confirmed this capacity for over a week" in page
+
+
+def test_capacity_nobody_has_posted_says_so_however_recent(services, caseworker_client):
+    """As an import leaves it: set just now, but by no one in the partnership."""
+    page = text(caseworker_client.get(f"/services/{services.parcels.id}"))
+    assert "Not posted yet" in page
+    assert "Updated just now" not in page
+    assert "Nobody at Southside Pantry has posted this capacity yet" in page
 
 
 def test_the_coordinators_services_list_shows_only_their_own(services, coordinator_client):
@@ -359,7 +400,33 @@ def test_a_coordinator_adds_a_service_in_their_neighbourhoods(services, coordina
     assert created.website == "https://www.pantry.example/babies"
     # Its history starts with what the directory shows: open, not limited by places.
     assert written(created) == (1, 1)
-    assert "Added Baby bank" in text(coordinator_client.get(f"/services/{created.id}"))
+    page = text(coordinator_client.get(f"/services/{created.id}"))
+    assert "Added Baby bank" in page
+    # Nobody has said how much room it has yet: it starts open, but not "updated just now".
+    assert "Not posted yet" in page
+    assert created.capacity_updated_by is None
+
+
+def test_a_service_nobody_can_receive_referrals_for_says_so_on_its_page(
+    services, caseworker_client
+):
+    parcels = services.parcels
+    parcels.referral_instructions = "Phone us first"
+    services.users[Role.COORDINATOR].active = False  # the pantry's only caseworker or coordinator
+    db.session.commit()
+    page = text(caseworker_client.get(f"/services/{parcels.id}"))
+    said = (
+        "Food parcels takes no referrals through North Valley Partnership: nobody at "
+        "Southside Pantry can receive them yet. Contact the service directly."
+    )
+    assert page.count(said) == 2  # as a warning, and as how to refer
+    assert "Phone us first" not in page
+
+    services.users[Role.COORDINATOR].active = True
+    db.session.commit()
+    page = text(caseworker_client.get(f"/services/{parcels.id}"))
+    assert "takes no referrals" not in page
+    assert "How to refer Phone us first" in page
 
 
 def test_a_service_covers_only_neighbourhoods_its_organisation_serves(services, coordinator_client):
