@@ -67,7 +67,7 @@ def test_a_referral_appears_in_the_open_inbox_and_its_acceptance_in_the_open_out
         expect(row).to_be_visible(timeout=LIVE)  # no reload: the live stream brought it
 
         row.click()
-        recipient.wait_for_url("**/referrals/*")
+        recipient.wait_for_url("**/referrals/**")  # with its back link: ?back=/inbox
         with recipient.expect_navigation():
             recipient.get_by_role("button", name="Accept referral").click()
         expect(recipient.get_by_text("Referral accepted")).to_be_visible()

@@ -61,6 +61,7 @@ class Ids:
     need: int
     unmet_need: int
     twin: Resident
+    outbox_resident: int = 0
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,11 @@ def ids(live_server) -> Ids:
         def referral(*where) -> int:
             return db.session.scalar(select(Referral.id).where(*where).order_by(Referral.id))
 
+        outbox = referral(Referral.from_organisation_id == caseworker.organisation_id)
         found = Ids(
+            outbox_resident=db.session.scalar(
+                select(Referral.resident_id).where(Referral.id == outbox)
+            ),
             inbox_referral=referral(
                 Referral.to_organisation_id == coordinator.organisation_id,
                 Referral.status == ReferralStatus.REQUESTED,
@@ -136,6 +141,8 @@ def pages_of(role: str, ids: Ids) -> list[str]:
             f"/referrals/{ids.declined_referral}/forward",
             f"/referrals/new/no-suitable-service/{ids.unmet_need}",
             "/account/two-step/set-up",
+            f"/residents/{ids.outbox_resident}",
+            f"/residents/{ids.outbox_resident}/contact",
         ]
     if role == "coordinator":
         return every_user + [
@@ -313,7 +320,7 @@ def test_the_pages_here_are_every_page_the_app_has(live_server, ids):
     }
     not_pages = {"live.stream", "main.healthz", "static", "dashboards.table_csv"}
     not_pages |= {"dashboards.counters", "boxes.notification_badge"}  # fragments
-    not_pages |= {"referrals.messages", "referrals.timeline_fragment"}
+    not_pages |= {"referrals.messages", "referrals.timeline_fragment", "referrals.status_fragment"}
     adapter = live_server.app.url_map.bind("localhost")
     visited = {"/sign-in", "/accessibility", "/cookies"}
     for role in ("caseworker", "coordinator", "lead", "admin"):

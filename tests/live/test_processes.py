@@ -65,7 +65,7 @@ def test_sigterm_ends_open_streams_at_once_with_a_retry_hint(app, partnership):
         stream = StreamReader(server.port, token)
         assert stream.frames(1, kinds={"resync"})  # connected
         server.process.send_signal(signal.SIGTERM)
-        [closing] = stream.frames(1, kinds={"closing"})
+        [closing] = stream.frames(1, timeout=30, kinds={"closing"})
         assert closing["retry"] == "2000"
         assert stream.ended.wait(5)
         # Well inside the graceful timeout (20 s): nothing held the worker.
@@ -84,7 +84,8 @@ def test_with_redis_stopped_writes_succeed_and_a_reconnect_replays_what_was_miss
     monkeypatch.setitem(app.extensions, "live_relay", relay)
     monkeypatch.setitem(app.config, "LIVE_HEARTBEAT_SECONDS", 0.1)
     coordinator = partnership.users[Role.COORDINATOR]
-    service = factories.service(partnership.pantry, places=5)
+    # Not limited by places: an accept takes none, so it raises no capacity event besides.
+    service = factories.service(partnership.pantry, places=None)
     # Opened already, so that each accept below writes one event.
     referrals = [
         factories.referral(partnership, to_service=service, opened_at=clock.now()) for _ in range(3)
